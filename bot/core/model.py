@@ -1,0 +1,222 @@
+"""Platform-neutral domain values shared by the core, the storage and every adapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Difficulty(StrEnum):
+    """How hard an interview question is."""
+
+    EASY = "easy"
+    MEDIUM = "medium"
+    HARD = "hard"
+
+
+TOPICS: tuple[str, ...] = (
+    "pretraining",
+    "architecture",
+    "tokenization",
+    "fine-tuning",
+    "preference-tuning",
+    "quantization",
+    "decoding",
+    "prompting",
+    "retrieval",
+    "evaluation",
+    "deployment",
+    "math",
+    "fundamentals",
+    "safety",
+)
+"""The topic vocabulary items are tagged with (the content linter rejects others)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One question of the bank; a discussion prompt when it has no reference answer."""
+
+    id: str
+    question: str
+    answer: str
+    key_points: tuple[str, ...]
+    topic: str
+    difficulty: Difficulty
+    source: str
+    alternate_questions: tuple[str, ...] = ()
+    alternate_answers: tuple[str, ...] = ()
+    alternate_sources: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+
+    @property
+    def is_prompt(self) -> bool:
+        """True for a discussion prompt (no reference answer to grade against)."""
+        return not self.answer.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """A channel on one platform: ``workspace`` is the Slack team or Discord guild ("" for DMs/console)."""
+
+    platform: str
+    workspace: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A member of a platform."""
+
+    platform: str
+    user_id: str
+    display_name: str = ""
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A posted message; ``thread_id`` identifies the thread opened on it (may equal ``message_id``)."""
+
+    channel: ChannelRef
+    message_id: str
+    thread_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An action a platform may render as a button; ``action`` is a core command name."""
+
+    action: str
+    label: str
+    value: str = ""
+    admin_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A short labelled value shown beside a message (topic, difficulty, score …)."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the core wants said; text is Markdown, adapters render it for their platform."""
+
+    text: str
+    title: str = ""
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    context: str = ""
+    private: bool = False
+    reaction: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A member's message as the core sees it: ``thread`` set when it was sent in a thread."""
+
+    channel: ChannelRef
+    user: UserRef
+    text: str
+    message: MessageRef | None = None
+    thread: MessageRef | None = None
+    is_direct: bool = False
+    mentions_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInvocation:
+    """A slash command (or its console equivalent): ``name`` like ``explain``, ``args`` the rest."""
+
+    channel: ChannelRef
+    user: UserRef
+    name: str
+    args: str = ""
+    thread: MessageRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A retrieved item with its similarity score in [0, 1]."""
+
+    item: Item
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """The outcome of grading an answer against an item's key points."""
+
+    item_id: str
+    score: int
+    covered: tuple[str, ...]
+    missed: tuple[str, ...]
+    attempt: bool
+    copied_from: str = ""
+
+    @property
+    def flagged(self) -> bool:
+        """True when the answer was a near-copy and earns no points."""
+        return bool(self.copied_from)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a channel gets its daily question."""
+
+    hour: int = 9
+    minute: int = 0
+    timezone: str = "UTC"
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    reveal_after_minutes: int = 8 * 60
+    topics: tuple[str, ...] = ()
+    difficulty: str = ""
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A question posted (or claimed for posting) in a channel on a local date."""
+
+    id: int
+    channel: ChannelRef
+    local_date: str
+    item_id: str
+    cycle: int
+    created_at: datetime
+    message: MessageRef | None = None
+    revealed_at: datetime | None = None
+    reveal_due_at: datetime | None = None
+    skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A graded answer attempt stored for a post."""
+
+    post_id: int
+    user: UserRef
+    text: str
+    score: int
+    covered: tuple[str, ...]
+    missed: tuple[str, ...]
+    flagged: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserStats:
+    """A member's progress in one channel."""
+
+    user_id: str
+    display_name: str
+    answered: int
+    points: int
+    average_score: float
+    streak: int
+    best_streak: int
+    by_topic: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,156 @@
+"""Protocols the outside world implements: the chat platform, the embedder and the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.core.model import (
+    Attempt,
+    ChannelRef,
+    MessageRef,
+    Post,
+    Reply,
+    Schedule,
+    UserRef,
+    UserStats,
+)
+
+Vectors = npt.NDArray[np.float32]
+
+
+class ChatPlatform(Protocol):
+    """Outbound port: what the core asks a platform adapter to do."""
+
+    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        """Post a question in the channel and open a discussion thread on it (pings nobody)."""
+        ...
+
+    async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:
+        """Post a visible reply in the thread of ``thread``."""
+        ...
+
+    async def reply_privately(
+        self, channel: ChannelRef, user: UserRef, reply: Reply, thread: MessageRef | None = None
+    ) -> None:
+        """Say something only ``user`` sees (ephemeral message or DM)."""
+        ...
+
+    async def react(self, message: MessageRef, emoji: str) -> None:
+        """Add a reaction (a neutral name such as ``white_check_mark``) to a message."""
+        ...
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    @property
+    def name(self) -> str:
+        """A stable identifier of the model (used to key the embedding cache)."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Encode texts into an ``(n, dim)`` array of unit vectors (blocking: call via a thread)."""
+        ...
+
+
+class Store(Protocol):
+    """Persistence of channels, posts, attempts and progress (synchronous; call via a thread)."""
+
+    def ensure_channel(self, channel: ChannelRef) -> Schedule:
+        """Register the channel if new (default schedule) and return its schedule."""
+        ...
+
+    def get_schedule(self, channel: ChannelRef) -> Schedule | None:
+        """The channel's schedule, or None if the channel is unknown."""
+        ...
+
+    def set_schedule(self, channel: ChannelRef, schedule: Schedule) -> None:
+        """Replace the channel's schedule (creating the channel if needed)."""
+        ...
+
+    def list_channels(self) -> list[tuple[ChannelRef, Schedule]]:
+        """Every known channel with its schedule."""
+        ...
+
+    def claim_post(
+        self,
+        channel: ChannelRef,
+        local_date: str,
+        item_id: str,
+        cycle: int,
+        now: datetime,
+        reveal_due_at: datetime | None,
+    ) -> Post | None:
+        """Record the post for (channel, local date) before posting; None if one already exists."""
+        ...
+
+    def set_post_message(self, post_id: int, message: MessageRef) -> None:
+        """Record the platform message (and thread) of a claimed post."""
+        ...
+
+    def release_post(self, post_id: int) -> None:
+        """Forget a claim whose posting failed, so it can be retried."""
+        ...
+
+    def get_post(self, post_id: int) -> Post | None:
+        """A post by id."""
+        ...
+
+    def post_for_date(self, channel: ChannelRef, local_date: str) -> Post | None:
+        """The post claimed for the channel on that local date, if any."""
+        ...
+
+    def post_by_thread(self, channel: ChannelRef, thread_id: str) -> Post | None:
+        """The post whose message or thread id is ``thread_id`` in that channel."""
+        ...
+
+    def latest_post(self, channel: ChannelRef) -> Post | None:
+        """The channel's most recent post (by local date, then id)."""
+        ...
+
+    def posts_in_cycle(self, channel: ChannelRef, cycle: int) -> list[Post]:
+        """Posts of the channel in that selection cycle, oldest first."""
+        ...
+
+    def recent_posts(self, channel: ChannelRef, limit: int) -> list[Post]:
+        """The channel's newest posts, newest first."""
+        ...
+
+    def mark_revealed(self, post_id: int, now: datetime) -> bool:
+        """Mark the post revealed; False if it already was (so a reveal happens once)."""
+        ...
+
+    def mark_skipped(self, post_id: int) -> None:
+        """Mark the post skipped (its item was replaced by another)."""
+        ...
+
+    def posts_due_for_reveal(self, now: datetime) -> list[Post]:
+        """Posted, unrevealed posts whose reveal time has come."""
+        ...
+
+    def add_attempt(self, attempt: Attempt) -> None:
+        """Store a graded answer attempt."""
+        ...
+
+    def attempts_for_post(self, post_id: int) -> list[Attempt]:
+        """Every attempt on a post, oldest first."""
+        ...
+
+    def user_stats(self, channel: ChannelRef, user_id: str, timezone: str) -> UserStats | None:
+        """A member's progress in the channel (streaks counted in ``timezone`` local days)."""
+        ...
+
+    def leaderboard(
+        self, channel: ChannelRef, since: datetime | None, limit: int, timezone: str
+    ) -> list[UserStats]:
+        """Members ranked by points earned since ``since`` (all time when None)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
