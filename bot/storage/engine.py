@@ -1,0 +1,71 @@
+"""Engine construction: SQLite tuned for several processes (WAL, foreign keys), PostgreSQL as is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, pool, text
+
+from bot.storage.migrate import upgrade_connection
+
+BUSY_TIMEOUT_MS = 15_000
+IMMEDIATE = "qotd_sqlite_immediate"
+"""Execution option: SQLite transactions start with ``BEGIN IMMEDIATE`` (the write lock)."""
+
+_MIGRATION_LOCK = 7_310_451
+"""PostgreSQL advisory lock key serialising concurrent migrations."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get their directory created and WAL mode enabled."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in str(parsed.query)
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+    if in_memory:
+        # One shared connection, or every checkout would see its own empty database.
+        kwargs["poolclass"] = pool.StaticPool
+    elif not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+    _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """Pragmas on every connection, and explicit BEGINs so transactions really isolate."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling defers BEGIN and ignores DDL; take control of it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine to write through: on SQLite its transactions take the write lock up front.
+
+    Without it a read-then-write transaction can fail with SQLITE_BUSY instead of waiting.
+    """
+    return engine.execution_options(**{IMMEDIATE: True})
+
+
+def migrate_engine(engine: Engine) -> None:
+    """Migrate to head in one locked transaction, so racing processes migrate one at a time."""
+    with writer(engine).connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        upgrade_connection(connection, engine.url.render_as_string(hide_password=False))

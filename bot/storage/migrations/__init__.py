@@ -1,0 +1,1 @@
+"""Alembic migrations of the qotd schema (run through ``bot.storage.migrate``)."""

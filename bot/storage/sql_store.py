@@ -1,0 +1,258 @@
+"""The ``Store`` port on SQLAlchemy: SQLite for one host, PostgreSQL for several processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import cast
+
+from sqlalchemy import ColumnElement, CursorResult, delete, desc, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.core.model import Attempt, ChannelRef, MessageRef, Post, Schedule, UserStats
+from bot.storage import progress
+from bot.storage.convert import (
+    apply_schedule,
+    attempt_of,
+    attempt_row,
+    channel_ref,
+    channel_where,
+    post_of,
+    schedule_of,
+)
+from bot.storage.engine import make_engine, migrate_engine, writer
+from bot.storage.tables import AttemptRow, ChannelRow, PostRow
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlStore:
+    """Channels, posts and attempts in a SQL database; migrates it to head on construction."""
+
+    def __init__(self, url: str, clock: Callable[[], datetime] = _utc_now) -> None:
+        self.url = url
+        self._engine = make_engine(url)
+        self._writer = writer(self._engine)
+        self._clock = clock
+        migrate_engine(self._engine)
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def _channel_row(self, session: Session, channel: ChannelRef) -> ChannelRow | None:
+        return session.scalars(select(ChannelRow).where(*channel_where(channel))).first()
+
+    def _channel(self, channel: ChannelRef) -> ChannelRow:
+        """The channel's row, inserted with the default schedule if new (safe when racing)."""
+        with self._read() as session:
+            row = self._channel_row(session, channel)
+        if row is not None:
+            return row
+        try:
+            with self._write() as session:
+                row = ChannelRow(
+                    platform=channel.platform, workspace=channel.workspace, channel=channel.channel
+                )
+                apply_schedule(row, Schedule())
+                session.add(row)
+            return row
+        except IntegrityError:  # another process registered it first
+            with self._read() as session:
+                found = self._channel_row(session, channel)
+            if found is None:
+                raise
+            return found
+
+    def ensure_channel(self, channel: ChannelRef) -> Schedule:
+        """Register the channel if new (default schedule) and return its schedule."""
+        return schedule_of(self._channel(channel))
+
+    def get_schedule(self, channel: ChannelRef) -> Schedule | None:
+        """The channel's schedule, or None if the channel is unknown."""
+        with self._read() as session:
+            row = self._channel_row(session, channel)
+        return None if row is None else schedule_of(row)
+
+    def set_schedule(self, channel: ChannelRef, schedule: Schedule) -> None:
+        """Replace the channel's schedule (creating the channel if needed)."""
+        channel_id = self._channel(channel).id
+        with self._write() as session:
+            row = session.get_one(ChannelRow, channel_id)
+            apply_schedule(row, schedule)
+
+    def list_channels(self) -> list[tuple[ChannelRef, Schedule]]:
+        """Every known channel with its schedule."""
+        with self._read() as session:
+            rows = session.scalars(select(ChannelRow).order_by(ChannelRow.id)).all()
+        return [(channel_ref(row), schedule_of(row)) for row in rows]
+
+    def _posts(
+        self,
+        session: Session,
+        *criteria: ColumnElement[bool],
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[Post]:
+        order = (desc(PostRow.local_date), desc(PostRow.id)) if newest_first else (PostRow.id,)
+        query = (
+            select(PostRow, ChannelRow)
+            .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+            .where(*criteria)
+            .order_by(*order)
+            .limit(limit)
+        )
+        return [post_of(post, channel) for post, channel in session.execute(query).tuples()]
+
+    def claim_post(
+        self,
+        channel: ChannelRef,
+        local_date: str,
+        item_id: str,
+        cycle: int,
+        now: datetime,
+        reveal_due_at: datetime | None,
+    ) -> Post | None:
+        """Record the post for (channel, local date) before posting; None if one already exists.
+
+        The UNIQUE(channel_id, local_date) constraint decides races between processes.
+        """
+        row = self._channel(channel)
+        post = PostRow(
+            channel_id=row.id,
+            local_date=local_date,
+            item_id=item_id,
+            cycle=cycle,
+            created_at=now,
+            reveal_due_at=reveal_due_at,
+            skipped=False,
+        )
+        try:
+            with self._write() as session:
+                session.add(post)
+        except IntegrityError:
+            return None
+        return post_of(post, row)
+
+    def set_post_message(self, post_id: int, message: MessageRef) -> None:
+        """Record the platform message (and thread) of a claimed post."""
+        with self._write() as session:
+            session.execute(
+                update(PostRow)
+                .where(PostRow.id == post_id)
+                .values(message_id=message.message_id, thread_id=message.thread_id or None)
+            )
+
+    def release_post(self, post_id: int) -> None:
+        """Forget a claim whose posting failed, so it can be retried."""
+        with self._write() as session:
+            session.execute(delete(AttemptRow).where(AttemptRow.post_id == post_id))
+            session.execute(delete(PostRow).where(PostRow.id == post_id))
+
+    def get_post(self, post_id: int) -> Post | None:
+        """A post by id."""
+        with self._read() as session:
+            return next(iter(self._posts(session, PostRow.id == post_id)), None)
+
+    def post_for_date(self, channel: ChannelRef, local_date: str) -> Post | None:
+        """The post claimed for the channel on that local date, if any."""
+        with self._read() as session:
+            found = self._posts(session, *channel_where(channel), PostRow.local_date == local_date)
+        return found[0] if found else None
+
+    def post_by_thread(self, channel: ChannelRef, thread_id: str) -> Post | None:
+        """The post whose message or thread id is ``thread_id`` in that channel."""
+        if not thread_id:
+            return None
+        matches = or_(PostRow.thread_id == thread_id, PostRow.message_id == thread_id)
+        with self._read() as session:
+            found = self._posts(session, *channel_where(channel), matches, newest_first=True)
+        return found[0] if found else None
+
+    def latest_post(self, channel: ChannelRef) -> Post | None:
+        """The channel's most recent post (by local date, then id)."""
+        found = self.recent_posts(channel, 1)
+        return found[0] if found else None
+
+    def posts_in_cycle(self, channel: ChannelRef, cycle: int) -> list[Post]:
+        """Posts of the channel in that selection cycle, oldest first."""
+        with self._read() as session:
+            return self._posts(session, *channel_where(channel), PostRow.cycle == cycle)
+
+    def recent_posts(self, channel: ChannelRef, limit: int) -> list[Post]:
+        """The channel's newest posts, newest first."""
+        with self._read() as session:
+            return self._posts(session, *channel_where(channel), newest_first=True, limit=limit)
+
+    def mark_revealed(self, post_id: int, now: datetime) -> bool:
+        """Mark the post revealed; False if it already was (so a reveal happens once)."""
+        with self._write() as session:
+            result = session.execute(
+                update(PostRow)
+                .where(PostRow.id == post_id, PostRow.revealed_at.is_(None))
+                .values(revealed_at=now)
+            )
+            return cast(CursorResult[object], result).rowcount == 1
+
+    def mark_skipped(self, post_id: int) -> None:
+        """Mark the post skipped (its item was replaced by another)."""
+        with self._write() as session:
+            session.execute(update(PostRow).where(PostRow.id == post_id).values(skipped=True))
+
+    def posts_due_for_reveal(self, now: datetime) -> list[Post]:
+        """Posted, unrevealed posts whose reveal time has come."""
+        with self._read() as session:
+            return self._posts(
+                session,
+                PostRow.message_id.is_not(None),
+                PostRow.revealed_at.is_(None),
+                PostRow.skipped.is_(False),
+                PostRow.reveal_due_at <= now,
+            )
+
+    def add_attempt(self, attempt: Attempt) -> None:
+        """Store a graded answer attempt."""
+        with self._write() as session:
+            session.add(attempt_row(attempt))
+
+    def attempts_for_post(self, post_id: int) -> list[Attempt]:
+        """Every attempt on a post, oldest first."""
+        with self._read() as session:
+            rows = session.scalars(
+                select(AttemptRow)
+                .where(AttemptRow.post_id == post_id)
+                .order_by(AttemptRow.created_at, AttemptRow.id)
+            ).all()
+        return [attempt_of(row) for row in rows]
+
+    def user_stats(self, channel: ChannelRef, user_id: str, timezone: str) -> UserStats | None:
+        """A member's progress in the channel (streaks counted in ``timezone`` local days)."""
+        with self._read() as session:
+            row = self._channel_row(session, channel)
+            if row is None:
+                return None
+            return progress.user_stats(session, row.id, user_id, timezone, self._clock())
+
+    def leaderboard(
+        self, channel: ChannelRef, since: datetime | None, limit: int, timezone: str
+    ) -> list[UserStats]:
+        """Members ranked by points earned since ``since`` (all time when None)."""
+        with self._read() as session:
+            row = self._channel_row(session, channel)
+            if row is None:
+                return []
+            return progress.leaderboard(session, row.id, since, limit, timezone, self._clock())
+
+    def close(self) -> None:
+        """Release connections."""
+        self._engine.dispose()

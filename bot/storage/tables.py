@@ -1,0 +1,103 @@
+"""SQLAlchemy tables: channels (with their schedule), posts and answer attempts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp, also when the backend (SQLite) drops the offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every qotd table."""
+
+
+class ChannelRow(Base):
+    """A channel on a platform together with its daily schedule."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", name="uq_channels_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128), default="")
+    channel: Mapped[str] = mapped_column(String(128))
+    hour: Mapped[int] = mapped_column(Integer, default=9)
+    minute: Mapped[int] = mapped_column(Integer, default=0)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    weekdays: Mapped[str] = mapped_column(String(32), default="0,1,2,3,4")
+    reveal_after_minutes: Mapped[int] = mapped_column(Integer, default=480)
+    topics: Mapped[str] = mapped_column(Text, default="")
+    difficulty: Mapped[str] = mapped_column(String(16), default="")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    cycle: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class PostRow(Base):
+    """A question claimed (then posted) in a channel on a local date; one per channel and date."""
+
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("channel_id", "local_date", name="uq_posts_channel_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), index=True
+    )
+    local_date: Mapped[str] = mapped_column(String(10))
+    item_id: Mapped[str] = mapped_column(String(128))
+    cycle: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    thread_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reveal_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AttemptRow(Base):
+    """A graded answer; ``covered`` and ``missed`` hold JSON lists of key points."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    display_name: Mapped[str] = mapped_column(String(256), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    covered: Mapped[str] = mapped_column(Text, default="[]")
+    missed: Mapped[str] = mapped_column(Text, default="[]")
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
