@@ -1,0 +1,86 @@
+"""The console loop: terminal lines → core calls (commands, explain, answers in the thread)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from adapters.console.platform import CONSOLE_CHANNEL, ConsolePlatform, render
+from bot.core.model import IncomingMessage, MessageRef, UserRef
+from bot.core.service import QotdService
+
+BANNER = (
+    "qotd console: answer the question by typing; `explain <topic>` to look something up; "
+    "/help for commands; /quit to leave."
+)
+
+
+class ConsoleSession:
+    """Reads the member's lines and hands them to the service, as a platform adapter would."""
+
+    def __init__(
+        self, service: QotdService, platform: ConsolePlatform, user: UserRef, out: TextIO
+    ) -> None:
+        self._service = service
+        self._platform = platform
+        self._user = user
+        self._out = out
+        self._counter = 0
+
+    async def open(self) -> None:
+        """Greet, catch up, and show today's question (posting it if needed)."""
+        self._out.write(BANNER + "\n\n")
+        await self._service.start()
+        await self.handle("/today")
+        current = await self._service.daily.current_post(CONSOLE_CHANNEL)
+        if current and current.message:
+            self._platform.current_thread = current.message
+
+    async def handle(self, line: str) -> bool:
+        """Handle one line; False when the member asked to leave."""
+        text = line.strip()
+        if not text:
+            return True
+        if text.lower() in ("/quit", "/exit", "quit", "exit"):
+            return False
+        if text.startswith("/"):
+            reply = await self._service.on_text_command(
+                CONSOLE_CHANNEL, self._user, text, self._platform.current_thread
+            )
+            self._out.write(("(only you) " if reply.private else "") + render(reply) + "\n\n")
+            self._out.flush()
+            return True
+        self._counter += 1
+        ref = MessageRef(CONSOLE_CHANNEL, f"console-{self._counter}")
+        thread = self._platform.current_thread
+        message = IncomingMessage(
+            channel=CONSOLE_CHANNEL,
+            user=self._user,
+            text=text,
+            message=ref,
+            thread=thread,
+            is_direct=thread is None,
+        )
+        before = self._platform.printed
+        await self._service.on_message(message)
+        if thread is not None and self._platform.printed == before:
+            self._out.write("(Not graded: that didn't look like an answer. /help for commands.)\n\n")
+        return True
+
+    async def run(self, stdin: TextIO = sys.stdin) -> None:
+        """Loop over input lines until EOF or /quit."""
+        await self.open()
+        interactive = stdin.isatty()
+        while True:
+            if interactive:
+                self._out.write("> ")
+                self._out.flush()
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            try:
+                if not await self.handle(line):
+                    break
+            except Exception as exc:  # keep the session alive; say what happened
+                self._out.write(f"Something went wrong handling that line: {exc}\n\n")

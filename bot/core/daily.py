@@ -1,0 +1,197 @@
+"""The daily session: choose and post a question once per channel and local date, then reveal it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+
+from bot.core import replies
+from bot.core.model import ChannelRef, Item, Post, Reply, Schedule
+from bot.core.ports import ChatPlatform, Store
+from bot.core.schedules import due_local_date, local_now, reveal_time
+from bot.core.selection import LOW_STOCK_DAYS, choose, eligible
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class DailySession:
+    """Posting, skipping and revealing daily questions, with the store as the source of truth."""
+
+    def __init__(
+        self,
+        items: Sequence[Item],
+        store: Store,
+        platform: ChatPlatform,
+        clock: Clock,
+    ) -> None:
+        self._items = list(items)
+        self._by_id = {item.id: item for item in self._items}
+        self._store = store
+        self._platform = platform
+        self._clock = clock
+        self._lock = asyncio.Lock()
+
+    def item(self, item_id: str) -> Item | None:
+        """The bank item with this id."""
+        return self._by_id.get(item_id)
+
+    async def current_post(self, channel: ChannelRef) -> Post | None:
+        """Today's (non-skipped) post in the channel, in the channel's timezone."""
+        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        today = local_now(schedule, self._clock()).date().isoformat()
+        latest = await asyncio.to_thread(self._store.latest_post, channel)
+        if latest and latest.local_date.startswith(today) and not latest.skipped:
+            return latest
+        return None
+
+    async def post_if_due(self, channel: ChannelRef) -> Post | None:
+        """The scheduler's entry point: post today's question if its time has come and it wasn't."""
+        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        day = due_local_date(schedule, self._clock())
+        if day is None:
+            return None
+        return await self._post(channel, schedule, day.isoformat(), day)
+
+    async def post_today(self, channel: ChannelRef) -> tuple[Post | None, bool]:
+        """Today's post, posting it now if needed; the flag says whether it was just posted."""
+        existing = await self.current_post(channel)
+        if existing:
+            return existing, False
+        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        day = local_now(schedule, self._clock()).date()
+        posted = await self._post(channel, schedule, day.isoformat(), day)
+        return posted, posted is not None
+
+    async def skip(self, channel: ChannelRef) -> Post | None:
+        """Replace today's question with another one (the skipped item counts as used)."""
+        current = await self.current_post(channel)
+        if current is None:
+            return None
+        await asyncio.to_thread(self._store.mark_skipped, current.id)
+        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        day = date.fromisoformat(current.local_date[:10])
+        suffix = sum(1 for p in await self._recent(channel) if p.local_date.startswith(str(day)))
+        return await self._post(channel, schedule, f"{day}~{suffix}", day, heading="New question")
+
+    async def _recent(self, channel: ChannelRef) -> list[Post]:
+        return await asyncio.to_thread(self._store.recent_posts, channel, 50)
+
+    async def _post(
+        self,
+        channel: ChannelRef,
+        schedule: Schedule,
+        key: str,
+        day: date,
+        heading: str = "Question of the day",
+    ) -> Post | None:
+        async with self._lock:
+            if await asyncio.to_thread(self._store.post_for_date, channel, key):
+                return None
+            recent = await self._recent(channel)
+            cycle = recent[0].cycle if recent else 0
+            cycle_posts = await asyncio.to_thread(self._store.posts_in_cycle, channel, cycle)
+            previous_topic = ""
+            if recent and (prev := self.item(recent[0].item_id)):
+                previous_topic = prev.topic
+            selection = choose(
+                self._items, schedule, cycle_posts, cycle, previous_topic, f"{channel}:{key}"
+            )
+            now = self._clock()
+            post = await asyncio.to_thread(
+                self._store.claim_post,
+                channel,
+                key,
+                selection.item.id,
+                selection.cycle,
+                now,
+                reveal_time(schedule, now),
+            )
+            if post is None:
+                return None
+            try:
+                message = await self._platform.post_question(
+                    channel, replies.question_post(selection.item, heading)
+                )
+            except Exception:
+                await asyncio.to_thread(self._store.release_post, post.id)
+                raise
+            await asyncio.to_thread(self._store.set_post_message, post.id, message)
+        if selection.low_stock:
+            log.warning(
+                "channel %s: %d questions left in cycle %d (fewer than %d)",
+                channel,
+                selection.remaining,
+                selection.cycle,
+                LOW_STOCK_DAYS,
+            )
+        log.info("posted %s in %s for %s", selection.item.id, channel, day)
+        stored = await asyncio.to_thread(self._store.get_post, post.id)
+        return stored or post
+
+    async def remaining_in_cycle(self, channel: ChannelRef) -> int:
+        """How many questions the channel can still get before the bank starts over."""
+        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        recent = await self._recent(channel)
+        cycle = recent[0].cycle if recent else 0
+        asked = {p.item_id for p in await asyncio.to_thread(self._store.posts_in_cycle, channel, cycle)}
+        return sum(1 for item in eligible(self._items, schedule) if item.id not in asked)
+
+    async def reveal(self, post: Post) -> bool:
+        """Reveal the post's answer in its thread with a wrap-up, exactly once."""
+        item = self.item(post.item_id)
+        if item is None or post.message is None:
+            return False
+        if not await asyncio.to_thread(self._store.mark_revealed, post.id, self._clock()):
+            return False
+        attempts = await asyncio.to_thread(self._store.attempts_for_post, post.id)
+        reply = replies.reveal(item, attempts)
+        remaining = await self.remaining_in_cycle(post.channel)
+        if remaining < LOW_STOCK_DAYS:
+            reply = Reply(
+                title=reply.title,
+                text=reply.text
+                + f"\n\n_Admins: {remaining} question(s) left before the bank starts over; "
+                "widen the filters with `/schedule topics=any` or add questions._",
+            )
+        await self._platform.reply_in_thread(post.message, reply)
+        return True
+
+    async def reveal_due(self) -> int:
+        """Reveal every post whose reveal time has passed; returns how many were revealed."""
+        due = await asyncio.to_thread(self._store.posts_due_for_reveal, self._clock())
+        count = 0
+        for post in due:
+            try:
+                count += await self.reveal(post)
+            except Exception:
+                log.exception("revealing post %s in %s failed", post.id, post.channel)
+        return count
+
+    async def catch_up(self) -> int:
+        """On start-up: make posts missed while down (same local day only) and overdue reveals."""
+        made = 0
+        for channel, _ in await asyncio.to_thread(self._store.list_channels):
+            try:
+                made += (await self.post_if_due(channel)) is not None
+            except Exception:
+                log.exception("catch-up post in %s failed", channel)
+        await self.reveal_due()
+        return made
+
+    def week_start(self, schedule: Schedule) -> datetime:
+        """Monday 00:00 of the current week in the channel's timezone."""
+        local = local_now(schedule, self._clock())
+        start = (local - timedelta(days=local.weekday())).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        return start
+
+    def month_start(self, schedule: Schedule) -> datetime:
+        """The first of the current month, 00:00, in the channel's timezone."""
+        return local_now(schedule, self._clock()).replace(
+            day=1, hour=0, minute=0, second=0, microsecond=0
+        )

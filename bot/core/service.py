@@ -1,0 +1,327 @@
+"""The one entry point adapters call: messages, commands, button actions and scheduler ticks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from bot.core import replies
+from bot.core.commands import (
+    ADMIN_COMMANDS,
+    MAX_QUERY_CHARS,
+    clean_text,
+    explain_query,
+    split_command,
+    unknown_command,
+)
+from bot.core.daily import DailySession
+from bot.core.grading import Grader
+from bot.core.model import (
+    Attempt,
+    ChannelRef,
+    Grade,
+    CommandInvocation,
+    IncomingMessage,
+    Item,
+    MessageRef,
+    Reply,
+    Schedule,
+    UserRef,
+)
+from bot.core.ports import ChatPlatform, Store
+from bot.core.retrieval import Retriever
+from bot.core.schedules import ScheduleError, apply_settings, describe
+from bot.core.selection import NothingToAsk
+
+log = logging.getLogger(__name__)
+
+ScheduleListener = Callable[[ChannelRef, Schedule], None]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class QotdService:
+    """Platform-agnostic qotd: adapters translate platform events into these calls."""
+
+    def __init__(
+        self,
+        items: Sequence[Item],
+        store: Store,
+        platform: ChatPlatform,
+        retriever: Retriever,
+        grader: Grader,
+        *,
+        admins: frozenset[str] = frozenset(),
+        clock: Callable[[], datetime] = utc_now,
+        on_schedule_change: ScheduleListener | None = None,
+    ) -> None:
+        self.items = tuple(items)
+        self.store = store
+        self.platform = platform
+        self.retriever = retriever
+        self.grader = grader
+        self.daily = DailySession(self.items, store, platform, clock)
+        self._admins = admins
+        self._clock = clock
+        self._on_schedule_change = on_schedule_change
+
+    # ----- inbound events -------------------------------------------------------------
+    async def on_message(self, message: IncomingMessage) -> None:
+        """A member's message: an answer attempt in a question thread, or an explain request."""
+        text = message.text
+        if not clean_text(text):
+            return
+        query = explain_query(text)
+        if message.thread is not None and query is None and not message.mentions_bot:
+            await self._answer_attempt(message)
+            return
+        if not (message.is_direct or message.mentions_bot or query is not None):
+            return
+        where = message.thread or message.message
+        if query is None:
+            command = split_command(text)
+            if command and command[0] != "explain":
+                reply = await self.on_command(
+                    CommandInvocation(
+                        message.channel, message.user, command[0], command[1], message.thread
+                    )
+                )
+                await self._say(message.channel, message.user, where, reply)
+                return
+            query = command[1] if command else clean_text(text)
+        await self._say(message.channel, message.user, where, await self.explain(query))
+
+    async def on_command(self, command: CommandInvocation) -> Reply:
+        """A slash command; the returned Reply is the response to its invoker."""
+        name = command.name.lower().lstrip("/")
+        if name in ADMIN_COMMANDS and not self.is_admin(command.user):
+            return _refuse(name)
+        handler = getattr(self, f"_cmd_{name}", None)
+        if handler is None:
+            return Reply(
+                private=True,
+                text=f"Unknown command `/{replies.clip(name, 40)}`. "
+                "Try `/help` to see what I can do.",
+            )
+        try:
+            reply: Reply = await handler(command)
+        except ScheduleError as exc:
+            return Reply(private=True, text=str(exc))
+        except NothingToAsk as exc:
+            return Reply(private=True, text=str(exc))
+        return reply
+
+    async def on_text_command(
+        self, channel: ChannelRef, user: UserRef, text: str, thread: MessageRef | None = None
+    ) -> Reply:
+        """A command typed as text (``/explain lora``, ``help``), as consoles and DMs send them."""
+        unknown = unknown_command(text)
+        if unknown:
+            return await self.on_command(CommandInvocation(channel, user, unknown, "", thread))
+        parsed = split_command(text)
+        if parsed is None:
+            return Reply(private=True, text="Try `/help` to see what I can do.")
+        return await self.on_command(CommandInvocation(channel, user, parsed[0], parsed[1], thread))
+
+    async def on_action(
+        self, action: str, value: str, channel: ChannelRef, user: UserRef
+    ) -> Reply:
+        """A button click on a question post (``explain_related``, ``reveal``, ``skip``)."""
+        if action == "explain_related":
+            item = self.daily.item(value)
+            if item is None:
+                return Reply(private=True, text="That question is no longer in the bank.")
+            return await self.explain(item.question if item.is_prompt else item.topic)
+        if action in ("reveal", "skip"):
+            return await self.on_command(CommandInvocation(channel, user, action))
+        return Reply(private=True, text=f"Unknown action `{replies.clip(action, 40)}`.")
+
+    # ----- scheduler callbacks --------------------------------------------------------
+    async def run_daily(self, channel: ChannelRef) -> None:
+        """Scheduled slot of one channel: post if due and not posted yet today."""
+        try:
+            await self.daily.post_if_due(channel)
+        except NothingToAsk as exc:
+            log.warning("channel %s: %s", channel, exc)
+
+    async def run_reveals(self) -> int:
+        """Periodic tick: reveal every answer whose time has come."""
+        return await self.daily.reveal_due()
+
+    async def start(self) -> int:
+        """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
+        return await self.daily.catch_up()
+
+    # ----- use cases ------------------------------------------------------------------
+    async def explain(self, query: str, k: int = 3) -> Reply:
+        """The closest reference answer to ``query``, or an honest 'no close match'."""
+        query = clean_text(query)[:MAX_QUERY_CHARS]
+        if not query:
+            return Reply(private=True, text="Explain what? Try `/explain lora` or `/topics`.")
+        result = await asyncio.to_thread(self.retriever.search, query, k)
+        return replies.explain(query, result.matches, result.abstained, result.nearest_topics)
+
+    def is_admin(self, user: UserRef) -> bool:
+        """Admins may reveal, skip and change the schedule."""
+        return user.is_admin or user.user_id in self._admins
+
+    async def _answer_attempt(self, message: IncomingMessage) -> None:
+        assert message.thread is not None
+        thread_id = message.thread.thread_id or message.thread.message_id
+        post = await asyncio.to_thread(self.store.post_by_thread, message.channel, thread_id)
+        if post is None or post.skipped:
+            return
+        item = self.daily.item(post.item_id)
+        if item is None:
+            return
+        text = clean_text(message.text)
+        if item.is_prompt:
+            await self._store_attempt(post.id, message, text, None)
+            await self._react(message, "speech_balloon")
+            await self._private(message, replies.prompt_ack())
+            return
+        graded_text = text[: replies.MAX_GRADED_CHARS]
+        earlier = [("the reference answer", item.answer)]
+        earlier += [(f"{a.user.display_name or 'another member'}'s answer", a.text)
+                    for a in await asyncio.to_thread(self.store.attempts_for_post, post.id)
+                    if a.user.user_id != message.user.user_id]
+        grade = await asyncio.to_thread(self.grader.grade, item, graded_text, earlier)
+        if not grade.attempt:
+            return
+        await self._store_attempt(post.id, message, text, grade)
+        await self._react(message, "warning" if grade.flagged else "white_check_mark")
+        truncated = len(text) if len(text) > replies.MAX_GRADED_CHARS else 0
+        await self._private(message, replies.feedback(item, grade, truncated))
+
+    async def _store_attempt(
+        self, post_id: int, message: IncomingMessage, text: str, g: Grade | None
+    ) -> None:
+        attempt = Attempt(
+            post_id=post_id,
+            user=message.user,
+            text=text,
+            score=0 if g is None or g.flagged else g.score,
+            covered=g.covered if g else (),
+            missed=g.missed if g else (),
+            flagged=bool(g and g.flagged),
+            created_at=self._clock(),
+        )
+        await asyncio.to_thread(self.store.add_attempt, attempt)
+
+    async def _react(self, message: IncomingMessage, emoji: str) -> None:
+        if message.message is None:
+            return
+        try:
+            await self.platform.react(message.message, emoji)
+        except Exception:
+            log.warning("could not react to a message in %s", message.channel, exc_info=True)
+
+    async def _private(self, message: IncomingMessage, reply: Reply) -> None:
+        await self.platform.reply_privately(message.channel, message.user, reply, message.thread)
+
+    async def _say(
+        self, channel: ChannelRef, user: UserRef, where: MessageRef | None, reply: Reply
+    ) -> None:
+        if reply.private or where is None:
+            await self.platform.reply_privately(channel, user, reply, where)
+        else:
+            await self.platform.reply_in_thread(where, reply)
+
+    # ----- commands -------------------------------------------------------------------
+    async def _cmd_help(self, command: CommandInvocation) -> Reply:
+        return Reply(private=True, text=replies.HELP)
+
+    async def _cmd_today(self, command: CommandInvocation) -> Reply:
+        post, fresh = await self.daily.post_today(command.channel)
+        if post is None:
+            return Reply(private=True, text="Today's question is being posted; try again shortly.")
+        item = self.daily.item(post.item_id)
+        if fresh or item is None:
+            return Reply(private=True, text="Today's question is posted: answer in its thread.")
+        base = replies.question_post(item, "Today's question")
+        status = "revealed" if post.revealed_at else "open"
+        return replace(base, private=True, context=f"{base.context} (status: {status})")
+
+    async def _cmd_explain(self, command: CommandInvocation) -> Reply:
+        return await self.explain(command.args)
+
+    async def _cmd_reveal(self, command: CommandInvocation) -> Reply:
+        post = await self.daily.current_post(command.channel)
+        if post is None:
+            latest = await asyncio.to_thread(self.store.latest_post, command.channel)
+            post = latest if latest and not latest.revealed_at and not latest.skipped else None
+        if post is None:
+            return Reply(private=True, text="There is no open question to reveal here.")
+        if not await self.daily.reveal(post):
+            return Reply(private=True, text="Today's answer was already revealed in its thread.")
+        return Reply(private=True, text="Revealed the answer in the question's thread.")
+
+    async def _cmd_skip(self, command: CommandInvocation) -> Reply:
+        post = await self.daily.skip(command.channel)
+        if post is None:
+            return Reply(private=True, text="There is no question today to skip. Try `/today`.")
+        item = self.daily.item(post.item_id)
+        return Reply(private=True, text=f"Skipped. New question: {item.question if item else '?'}")
+
+    async def _cmd_topics(self, command: CommandInvocation) -> Reply:
+        counts: dict[str, list[int]] = {}
+        for item in self.items:
+            answered, prompts = counts.setdefault(item.topic, [0, 0])
+            counts[item.topic] = [answered + (not item.is_prompt), prompts + item.is_prompt]
+        lines = [
+            f"- **{topic}**: {a} questions" + (f", {p} discussion prompts" if p else "")
+            for topic, (a, p) in sorted(counts.items())
+        ]
+        return Reply(title="Topics", text="\n".join(lines), private=True)
+
+    async def _cmd_schedule(self, command: CommandInvocation) -> Reply:
+        current = await asyncio.to_thread(self.store.ensure_channel, command.channel)
+        if not command.args.strip():
+            return Reply(private=True, text=f"Schedule: {describe(current)}.")
+        if not self.is_admin(command.user):
+            return _refuse("schedule")
+        updated = apply_settings(current, command.args, {item.topic for item in self.items})
+        await asyncio.to_thread(self.store.set_schedule, command.channel, updated)
+        if self._on_schedule_change:
+            self._on_schedule_change(command.channel, updated)
+        return Reply(private=True, text=f"Schedule updated: {describe(updated)}.")
+
+    async def _cmd_stats(self, command: CommandInvocation) -> Reply:
+        schedule = await asyncio.to_thread(self.store.ensure_channel, command.channel)
+        target = command.args.strip().lstrip("@") or command.user.user_id
+        stats = await asyncio.to_thread(
+            self.store.user_stats, command.channel, target, schedule.timezone
+        )
+        name = (stats.display_name if stats else "") or (
+            command.user.display_name if target == command.user.user_id else target
+        )
+        return replies.stats(stats, name or target)
+
+    async def _cmd_leaderboard(self, command: CommandInvocation) -> Reply:
+        schedule = await asyncio.to_thread(self.store.ensure_channel, command.channel)
+        period = (command.args.strip().lower() or "week").rstrip("ly")
+        since = {
+            "week": self.daily.week_start(schedule),
+            "month": self.daily.month_start(schedule),
+            "all": None,
+        }
+        if period not in since:
+            return Reply(private=True, text="Use `/leaderboard week`, `month` or `all`.")
+        rows = await asyncio.to_thread(
+            self.store.leaderboard, command.channel, since[period], 10, schedule.timezone
+        )
+        return replies.leaderboard(rows, "all time" if period == "all" else f"this {period}")
+
+
+def _refuse(name: str) -> Reply:
+    return Reply(
+        private=True,
+        text=f"Only admins can use `/{name}` with settings. Ask a workspace admin, "
+        "or have your user id added to QOTD_ADMINS.",
+    )

@@ -1,0 +1,64 @@
+"""Configuration from the environment and `.env` (pydantic-settings); built in main() or a test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.embeddings import DEFAULT_MODEL
+
+
+class Settings(BaseSettings):
+    """Every setting qotd reads; environment variables are prefixed ``QOTD_`` unless noted."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QOTD_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(
+        "sqlite:///.qotd/qotd.db",
+        description="SQLAlchemy URL; SQLite by default, e.g. postgresql+psycopg://… later.",
+    )
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Embedding model: the bundled all-MiniLM-L6-v2, or a sentence-transformers "
+        "model name (already cached) or local path.",
+    )
+    bank_dir: Path | None = Field(None, description="Question bank directory (default: content/bank).")
+    cache_dir: Path = Field(Path(".qotd/cache"), description="Embedding cache directory.")
+    admins: str = Field("", description="Comma-separated user ids allowed to change settings.")
+    log_level: str = Field("WARNING", description="Python logging level.")
+    console_user: str = Field("you", description="Display name of the console member.")
+
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "QOTD_SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "QOTD_SLACK_APP_TOKEN")
+    )
+    discord_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("DISCORD_TOKEN", "QOTD_DISCORD_TOKEN")
+    )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("QOTD_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        """The configured admin user ids."""
+        return frozenset(a.strip() for a in self.admins.split(",") if a.strip())
+
+    def platform(self) -> str:
+        """The platform to run when none is named: the first one with a token, else console."""
+        if self.slack_bot_token:
+            return "slack"
+        if self.discord_token:
+            return "discord"
+        return "console"
