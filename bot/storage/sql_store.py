@@ -112,7 +112,7 @@ class SqlStore:
             .order_by(*order)
             .limit(limit)
         )
-        return [post_of(post, channel) for post, channel in session.execute(query).tuples()]
+        return [post_of(post, channel) for post, channel in session.execute(query)]
 
     def claim_post(
         self,

@@ -1,0 +1,1 @@
+"""Tests of the SQL store on SQLite and PostgreSQL."""
