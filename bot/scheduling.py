@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -10,7 +11,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.model import ChannelRef, Schedule
 from bot.core.schedules import DAY_NAMES
-from bot.core.service import QotdService
+
+if TYPE_CHECKING:
+    from bot.core.service import QotdService
 
 log = logging.getLogger(__name__)
 

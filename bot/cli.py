@@ -1,0 +1,214 @@
+"""The `qotd` command line: run the bot, chat on the console, explain, grade, manage content."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import typer
+
+from bot.content.cli import app as content_app
+
+app = typer.Typer(
+    help="qotd: a question-of-the-day bot for LLM / ML interview practice.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(content_app, name="content", help="Import, lint, inspect and export the bank.")
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def _settings() -> Any:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [f"- {'.'.join(map(str, e['loc'])) or 'setting'}: {e['msg']}" for e in exc.errors()]
+        raise UserError("Invalid configuration (environment or .env):\n" + "\n".join(lines)) from exc
+
+
+def _knowledge(settings: Any) -> Any:
+    from bot.app import configure_logging, load_knowledge
+    from bot.content.bank import ContentError
+    from bot.embeddings import ModelError
+
+    configure_logging(settings)
+    try:
+        return load_knowledge(settings)
+    except (ContentError, ModelError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _lines(arg: str) -> Iterator[str]:
+    if arg != "-":
+        yield arg
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+@app.command()
+def run(
+    platform: Annotated[
+        str | None,
+        typer.Argument(help="console, slack or discord (default: from the tokens configured)."),
+    ] = None,
+) -> None:
+    """Run the bot: on the console channel unless platform tokens are configured."""
+    settings = _settings()
+    chosen = (platform or settings.platform()).lower()
+    if chosen == "console":
+        _run_console(settings)
+    elif chosen in ("slack", "discord"):
+        raise UserError(
+            f"The {chosen} adapter is not part of this build yet. Run `qotd run console` "
+            "to use the bot in the terminal."
+        )
+    else:
+        raise UserError(f"Unknown platform `{chosen}`: use console, slack or discord.")
+
+
+@app.command()
+def chat() -> None:
+    """Talk to the bot in the terminal (the console channel), with today's question."""
+    _run_console(_settings())
+
+
+def _run_console(settings: Any) -> None:
+    from adapters.console.platform import ConsolePlatform
+    from adapters.console.session import ConsoleSession
+    from bot.app import bootstrap, sqlite_path
+    from bot.core.model import UserRef
+    from bot.scheduling import DailyScheduler
+
+    typer.echo("Loading the question bank and the embedding model…", err=True)
+    knowledge = _knowledge(settings)
+    platform = ConsolePlatform(sys.stdout)
+    service = bootstrap(settings, platform, knowledge)
+    path = sqlite_path(settings.database_url)
+    typer.echo(
+        f"Ready in {knowledge.load_seconds:.1f}s: {len(knowledge.bank.items)} questions; "
+        f"state in {path or 'the configured database'}.",
+        err=True,
+    )
+    user = UserRef("console", "console-user", settings.console_user, is_admin=True)
+    session = ConsoleSession(service, platform, user, sys.stdout)
+
+    async def main() -> None:
+        scheduler = DailyScheduler(service)
+        service_channels = await asyncio.to_thread(service.store.list_channels)
+        scheduler.start(service_channels)
+        try:
+            await session.run(sys.stdin)
+        finally:
+            scheduler.shutdown()
+            service.store.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def explain(
+    query: Annotated[str, typer.Argument(help="What to explain; `-` reads one ask per line.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="How many matches.")] = 3,
+) -> None:
+    """Find the reference answers closest to QUERY (abstains when nothing is close)."""
+    from adapters.console.platform import render
+    from bot.core import replies
+
+    knowledge = _knowledge(_settings())
+    for ask in _lines(query):
+        result = knowledge.retriever.search(ask, k)
+        if as_json:
+            typer.echo(json.dumps(explain_json(result), ensure_ascii=False))
+        else:
+            reply = replies.explain(ask, result.matches, result.abstained, result.nearest_topics)
+            typer.echo(render(reply) + "\n")
+
+
+def explain_json(result: Any) -> dict[str, Any]:
+    """The stable JSON shape of an explain result."""
+    return {
+        "query": result.query,
+        "abstained": result.abstained,
+        "matches": [
+            {
+                "id": m.item.id,
+                "question": m.item.question,
+                "answer": m.item.answer,
+                "score": round(float(m.score), 4),
+                "topic": m.item.topic,
+            }
+            for m in result.matches
+        ],
+        "nearest_topics": list(result.nearest_topics),
+    }
+
+
+@app.command()
+def grade(
+    item_id: Annotated[str, typer.Argument(help="Item id; `-` reads JSON lines from stdin.")],
+    answer: Annotated[str, typer.Argument(help="The answer to grade.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Grade ANSWER against item ITEM_ID's key points."""
+    knowledge = _knowledge(_settings())
+    if item_id == "-":
+        requests = []
+        for number, line in enumerate(_lines("-"), 1):
+            try:
+                data = json.loads(line)
+                requests.append((str(data["item_id"]), str(data["answer"])))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise UserError(
+                    f'stdin line {number}: expected {{"item_id": …, "answer": …}} JSON ({exc}).'
+                ) from exc
+    else:
+        requests = [(item_id, answer)]
+    for wanted, text in requests:
+        item = knowledge.bank.by_id.get(wanted)
+        if item is None:
+            raise UserError(f"No item `{wanted}` in the bank. `qotd content export` lists ids.")
+        result = knowledge.grader.grade(item, text)
+        if as_json:
+            typer.echo(json.dumps(grade_json(result), ensure_ascii=False))
+        else:
+            typer.echo(f"{result.score}/100 on {item.id}")
+            typer.echo("covered: " + ("; ".join(result.covered) or "-"))
+            typer.echo("missed: " + ("; ".join(result.missed) or "-"))
+            if not result.attempt:
+                typer.echo("(not an answer attempt)")
+
+
+def grade_json(result: Any) -> dict[str, Any]:
+    """The stable JSON shape of a grade."""
+    return {
+        "item_id": result.item_id,
+        "score": int(result.score),
+        "covered": list(result.covered),
+        "missed": list(result.missed),
+        "attempt": bool(result.attempt),
+        "flagged": bool(result.flagged),
+    }
+
+
+def main() -> None:
+    """Console-script entry point: user errors become a message and exit code 2."""
+    try:
+        app()
+    except UserError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
