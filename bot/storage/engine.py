@@ -5,16 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, pool, text
-
-from bot.storage.migrate import upgrade_connection
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, pool
 
 BUSY_TIMEOUT_MS = 15_000
 IMMEDIATE = "qotd_sqlite_immediate"
 """Execution option: SQLite transactions start with ``BEGIN IMMEDIATE`` (the write lock)."""
-
-_MIGRATION_LOCK = 7_310_451
-"""PostgreSQL advisory lock key serialising concurrent migrations."""
 
 
 def make_engine(url: str) -> Engine:
@@ -61,11 +56,3 @@ def writer(engine: Engine) -> Engine:
     Without it a read-then-write transaction can fail with SQLITE_BUSY instead of waiting.
     """
     return engine.execution_options(**{IMMEDIATE: True})
-
-
-def migrate_engine(engine: Engine) -> None:
-    """Migrate to head in one locked transaction, so racing processes migrate one at a time."""
-    with writer(engine).connect() as connection, connection.begin():
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        upgrade_connection(connection, engine.url.render_as_string(hide_password=False))

@@ -6,9 +6,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, text
+
+from bot.storage.engine import make_engine, writer
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+_MIGRATION_LOCK = 7_310_451
+"""PostgreSQL advisory lock key serialising concurrent migrations."""
 
 
 def alembic_config(url: str) -> Config:
@@ -20,13 +25,25 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str) -> None:
-    """Migrate the database at ``url`` to head (creates the schema on a fresh database)."""
-    command.upgrade(alembic_config(url), "head")
-
-
-def upgrade_connection(connection: Connection, url: str = "") -> None:
-    """Migrate to head through an open connection (so SQLite pragmas and locks apply)."""
-    config = alembic_config(url)
+def upgrade_connection(connection: Connection) -> None:
+    """Migrate to head through an open connection, inside its transaction."""
+    config = alembic_config(connection.engine.url.render_as_string(hide_password=False))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def migrate_engine(engine: Engine) -> None:
+    """Migrate to head in one locked transaction, so racing processes migrate one at a time."""
+    with writer(engine).connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        upgrade_connection(connection)
+
+
+def upgrade(url: str) -> None:
+    """Migrate the database at ``url`` to head (creates the schema on a fresh database)."""
+    engine = make_engine(url)
+    try:
+        migrate_engine(engine)
+    finally:
+        engine.dispose()

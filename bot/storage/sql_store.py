@@ -22,7 +22,8 @@ from bot.storage.convert import (
     post_of,
     schedule_of,
 )
-from bot.storage.engine import make_engine, migrate_engine, writer
+from bot.storage.engine import make_engine, writer
+from bot.storage.migrate import migrate_engine
 from bot.storage.tables import AttemptRow, ChannelRow, PostRow
 
 
