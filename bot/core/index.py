@@ -1,0 +1,92 @@
+"""The texts of the bank the retriever embeds, and their vectors (one row per text)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.core.model import Item
+from bot.core.ports import Embedder, Vectors
+
+ANSWER_CHUNK_CHARS = 400
+"""Answers are embedded in chunks of about this size (a whole answer blurs into one vector)."""
+
+Encode = Callable[[Sequence[str]], Vectors]
+"""Something that turns texts into unit vectors: ``embedder.encode`` or a cached wrapper of it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemVectors:
+    """Vectors of every text describing the searchable items; ``owners[r]`` indexes ``item_ids``."""
+
+    item_ids: tuple[str, ...]
+    texts: tuple[str, ...]
+    owners: npt.NDArray[np.int64]
+    vectors: Vectors
+
+    def matches(self, items: Sequence[Item]) -> bool:
+        """True when these vectors were computed for exactly these items' texts."""
+        ids, texts, _ = item_texts(items)
+        return ids == self.item_ids and texts == self.texts
+
+
+def searchable(items: Sequence[Item]) -> list[Item]:
+    """The items explain may return: answered ones (discussion prompts have nothing to show)."""
+    return [item for item in items if not item.is_prompt]
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
+    text = re.sub(r"[*_`#>|]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def answer_chunks(answer: str, size: int = ANSWER_CHUNK_CHARS) -> list[str]:
+    """Split a Markdown answer into sentence-aligned chunks of roughly ``size`` characters."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", answer) if _plain(s)]
+    chunks: list[str] = []
+    current = ""
+    for sentence in sentences:
+        piece = _plain(sentence)
+        if current and len(current) + len(piece) > size:
+            chunks.append(current)
+            current = ""
+        current = f"{current} {piece}".strip()
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def item_texts(items: Sequence[Item]) -> tuple[tuple[str, ...], tuple[str, ...], list[int]]:
+    """Ids of the searchable items, the texts describing them and each text's owner index."""
+    ids: list[str] = []
+    texts: list[str] = []
+    owners: list[int] = []
+    for index, item in enumerate(searchable(items)):
+        ids.append(item.id)
+        own = [item.question, *item.alternate_questions, *item.key_points]
+        own += answer_chunks(item.answer)
+        for answer in item.alternate_answers:
+            own += answer_chunks(answer)
+        for text in dict.fromkeys(t.strip() for t in own if t.strip()):
+            texts.append(text)
+            owners.append(index)
+    return tuple(ids), tuple(texts), owners
+
+
+def build_item_vectors(
+    items: Sequence[Item], embedder: Embedder, encode: Encode | None = None
+) -> ItemVectors:
+    """Embed every searchable item's texts (through ``encode``, e.g. a cache, when given)."""
+    ids, texts, owners = item_texts(items)
+    vectors = (encode or embedder.encode)(list(texts))
+    return ItemVectors(
+        item_ids=ids,
+        texts=texts,
+        owners=np.asarray(owners, dtype=np.int64),
+        vectors=np.asarray(vectors, dtype=np.float32),
+    )

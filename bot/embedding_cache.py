@@ -1,0 +1,106 @@
+"""On-disk cache of embeddings, so a restart does not re-embed the whole bank."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from bot.core.index import ItemVectors, build_item_vectors
+from bot.core.model import Item
+from bot.core.ports import Embedder, Vectors
+
+log = logging.getLogger(__name__)
+
+PROGRESS_MIN_TEXTS = 256
+"""Embedding at least this many texts shows a progress bar."""
+
+BATCH = 64
+
+
+def default_cache_dir() -> Path:
+    """``$QOTD_CACHE_DIR/embeddings`` if set, else ``~/.cache/qotd/embeddings``."""
+    root = os.environ.get("QOTD_CACHE_DIR")
+    base = Path(root).expanduser() if root else Path.home() / ".cache" / "qotd"
+    return base / "embeddings"
+
+
+def cache_key(model_name: str, texts: Sequence[str]) -> str:
+    """File stem for these texts embedded by this model: readable model name + content hash."""
+    digest = hashlib.sha256()
+    digest.update(model_name.encode())
+    for text in texts:
+        digest.update(b"\x00")
+        digest.update(text.encode())
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model_name)[-60:]
+    return f"{safe}-{digest.hexdigest()[:32]}"
+
+
+def encode_with_progress(embedder: Embedder, texts: Sequence[str]) -> Vectors:
+    """Encode in batches, with a tqdm bar when there are many texts."""
+    if len(texts) < PROGRESS_MIN_TEXTS:
+        return embedder.encode(list(texts))
+    parts = [
+        embedder.encode(list(texts[start : start + BATCH]))
+        for start in tqdm(
+            range(0, len(texts), BATCH), desc=f"embedding {len(texts)} texts", unit="batch"
+        )
+    ]
+    return np.concatenate(parts).astype(np.float32)
+
+
+def _write_atomically(path: Path, vectors: Vectors) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, vectors)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class EmbeddingCache:
+    """Embeds texts through ``embedder`` unless these exact texts were embedded before."""
+
+    def __init__(self, embedder: Embedder, cache_dir: Path | str | None = None) -> None:
+        self.embedder = embedder
+        self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+
+    def path_for(self, texts: Sequence[str]) -> Path:
+        """Where the vectors of these texts are (or will be) stored."""
+        return self.cache_dir / f"{cache_key(self.embedder.name, texts)}.npy"
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Vectors of ``texts``: read from the cache, or computed and stored."""
+        path = self.path_for(texts)
+        if path.is_file():
+            try:
+                cached = np.load(path, allow_pickle=False)
+                if cached.shape[0] == len(texts):
+                    log.info("embeddings loaded from %s", path)
+                    return np.asarray(cached, dtype=np.float32)
+            except (OSError, ValueError) as exc:
+                log.warning("ignoring unreadable embedding cache %s: %s", path, exc)
+        vectors = np.asarray(encode_with_progress(self.embedder, texts), dtype=np.float32)
+        try:
+            _write_atomically(path, vectors)
+        except OSError as exc:  # a read-only cache must not stop the bot
+            log.warning("could not write embedding cache %s: %s", path, exc)
+        return vectors
+
+
+def cached_item_vectors(
+    items: Sequence[Item], embedder: Embedder, cache_dir: Path | str | None = None
+) -> ItemVectors:
+    """The retriever's item vectors, loaded from the on-disk cache when the texts are unchanged."""
+    cache = EmbeddingCache(embedder, cache_dir)
+    return build_item_vectors(items, embedder, encode=cache.encode)
