@@ -1,0 +1,5 @@
+"""`python -m bot` runs the `qotd` command line."""
+
+from bot.cli import main
+
+main()
