@@ -118,7 +118,8 @@ _MD_ANSWER = re.compile(r"^\*\*Answer:?\*\*:?\s*$")
 def parse_markdown_qa(text: str, source: str) -> list[RawQuestion]:
     """A Markdown document: ``## Section`` headings, ``**N. Question**``, ``**Answer:**``, ``---``."""
     found: list[RawQuestion] = []
-    section, current, body = "", None, []
+    section, current = "", None
+    body: list[str] = []
 
     def flush() -> None:
         if current:

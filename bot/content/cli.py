@@ -1,0 +1,104 @@
+"""``qotd content ...``: import the source pages, lint, count and export the question bank."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.content.bank import DEFAULT_BANK_DIR, load_bank, write_bank
+from bot.content.export import FORMATS, export_items
+from bot.content.importer import DEFAULT_OVERRIDES, import_sources, load_overrides
+from bot.content.lint import lint_bank
+from bot.content.schema import ContentError
+from bot.core.ports import Embedder
+
+app = typer.Typer(help="Manage the question bank (content/bank).", no_args_is_help=True)
+
+BankOption = Annotated[Path, typer.Option("--bank", help="Bank directory.")]
+
+
+def _embedder() -> Embedder:
+    from bot.embeddings import SentenceTransformerEmbedder  # heavy: imported only when needed
+
+    return SentenceTransformerEmbedder()
+
+
+@app.command("import")
+def import_command(
+    sources: Annotated[list[Path], typer.Argument(help="Source pages (content/sources/*.txt).")],
+    out: Annotated[Path, typer.Option("--out", help="Bank directory to write.")] = DEFAULT_BANK_DIR,
+    overrides: Annotated[
+        Path, typer.Option("--overrides", help="Hand-fixes applied after import.")
+    ] = DEFAULT_OVERRIDES,
+) -> None:
+    """Parse the source pages, merge paraphrased questions and write the bank YAML files."""
+    result = import_sources(sources, _embedder(), load_overrides(overrides))
+    for event in result.merges:
+        typer.echo(
+            f"merged ({event.score:.2f}) {event.folded.source}: {event.folded.question!r}\n"
+            f"    into {event.kept.source}: {event.kept.question!r}"
+        )
+    for key in result.unused_overrides:
+        typer.echo(f"warning: override {key!r} matches no item", err=True)
+    written = write_bank(result.items, out)
+    prompts = sum(item.is_prompt for item in result.items)
+    typer.echo(
+        f"wrote {len(result.items)} items ({len(result.items) - prompts} answered, {prompts} "
+        f"prompts, {len(result.merges)} merged questions) to {len(written)} files in {out}"
+    )
+
+
+@app.command()
+def lint(
+    bank: BankOption = DEFAULT_BANK_DIR,
+    fast: Annotated[bool, typer.Option(help="Skip the near-duplicate check (no model).")] = False,
+) -> None:
+    """Check the bank; exits 1 and lists the problems if there are any."""
+    problems = lint_bank(bank, None if fast else _embedder())
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem))
+        typer.echo(f"{len(problems)} problem(s) found.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{len(load_bank(bank))} items OK")
+
+
+@app.command()
+def stats(bank: BankOption = DEFAULT_BANK_DIR) -> None:
+    """Count items per topic, difficulty and source, answered vs discussion prompts."""
+    try:
+        loaded = load_bank(bank)
+    except ContentError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(
+        f"{len(loaded)} items: {len(loaded.answered)} answered, {len(loaded.prompts)} prompts"
+    )
+    for title, counts in (
+        ("topic", Counter(item.topic for item in loaded.items)),
+        ("difficulty", Counter(item.difficulty.value for item in loaded.items)),
+        ("source", Counter(item.source for item in loaded.items)),
+    ):
+        typer.echo(f"by {title}:")
+        for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            typer.echo(f"  {name:<28} {count}")
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
+    out: Annotated[Path | None, typer.Option("--out", help="File (default: stdout).")] = None,
+    bank: BankOption = DEFAULT_BANK_DIR,
+) -> None:
+    """Write every item as JSON or CSV."""
+    if format not in FORMATS:
+        raise typer.BadParameter(f"use one of: {', '.join(FORMATS)}", param_hint="--format")
+    text = export_items(load_bank(bank).items, format)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"exported to {out}", err=True)
