@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, CursorResult, delete, desc, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, desc, or_, pool, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,16 +40,27 @@ class SqlStore:
         self._engine = make_engine(url)
         self._writer = writer(self._engine)
         self._clock = clock
+        # An in-memory SQLite database is one shared connection: take turns on it.
+        shared = isinstance(self._engine.pool, pool.StaticPool)
+        self._turn: AbstractContextManager[object] = threading.RLock() if shared else nullcontext()
         migrate_engine(self._engine)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+        with (
+            self._turn,
+            Session(self._engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+        with (
+            self._turn,
+            Session(self._writer, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     def _channel_row(self, session: Session, channel: ChannelRef) -> ChannelRow | None:
@@ -237,7 +249,10 @@ class SqlStore:
         return [attempt_of(row) for row in rows]
 
     def user_stats(self, channel: ChannelRef, user_id: str, timezone: str) -> UserStats | None:
-        """A member's progress in the channel (streaks counted in ``timezone`` local days)."""
+        """A member's progress in the channel (streaks counted in ``timezone`` local days).
+
+        None when the member has no unflagged answer there.
+        """
         with self._read() as session:
             row = self._channel_row(session, channel)
             if row is None:
