@@ -52,7 +52,7 @@ def load_knowledge(settings: Settings, embedder: Embedder | None = None) -> Know
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL (for messages), or None."""
     prefix = "sqlite:///"
-    return Path(url[len(prefix):]) if url.startswith(prefix) else None
+    return Path(url[len(prefix) :]) if url.startswith(prefix) else None
 
 
 def bootstrap(

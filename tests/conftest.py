@@ -10,9 +10,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bot.app import Knowledge, load_knowledge  # noqa: E402
-from bot.embeddings import SentenceTransformerEmbedder  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.app import Knowledge, load_knowledge
+from bot.embeddings import SentenceTransformerEmbedder
+from bot.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,9 @@ class ConsoleSession:
         before = self._platform.printed
         await self._service.on_message(message)
         if thread is not None and self._platform.printed == before:
-            self._out.write("(Not graded: that didn't look like an answer. /help for commands.)\n\n")
+            self._out.write(
+                "(Not graded: that didn't look like an answer. /help for commands.)\n\n"
+            )
         return True
 
     async def run(self, stdin: TextIO = sys.stdin) -> None:

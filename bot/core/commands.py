@@ -28,9 +28,7 @@ _EXPLAIN = re.compile(r"^\s*/?(?:explain|define|eli5)\b[\s:,-]*(.*)$", re.IGNORE
 def clean_text(text: str) -> str:
     """Drop control and zero-width characters and platform mention tokens; collapse spaces."""
     text = _MENTION.sub(" ", text)
-    kept = "".join(
-        ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text
-    )
+    kept = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return re.sub(r"[ \t]+", " ", kept).strip()
 
 

@@ -137,7 +137,9 @@ class DailySession:
         schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
         recent = await self._recent(channel)
         cycle = recent[0].cycle if recent else 0
-        asked = {p.item_id for p in await asyncio.to_thread(self._store.posts_in_cycle, channel, cycle)}
+        asked = {
+            p.item_id for p in await asyncio.to_thread(self._store.posts_in_cycle, channel, cycle)
+        }
         return sum(1 for item in eligible(self._items, schedule) if item.id not in asked)
 
     async def reveal(self, post: Post) -> bool:

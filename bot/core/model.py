@@ -58,7 +58,7 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class ChannelRef:
-    """A channel on one platform: ``workspace`` is the Slack team or Discord guild ("" for DMs/console)."""
+    """A channel on one platform; ``workspace`` is the Slack team or Discord guild ("" if none)."""
 
     platform: str
     workspace: str
@@ -77,7 +77,7 @@ class UserRef:
 
 @dataclass(frozen=True, slots=True)
 class MessageRef:
-    """A posted message; ``thread_id`` identifies the thread opened on it (may equal ``message_id``)."""
+    """A posted message; ``thread_id`` names the thread opened on it (may equal ``message_id``)."""
 
     channel: ChannelRef
     message_id: str

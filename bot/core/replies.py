@@ -107,7 +107,7 @@ def reveal(item: Item, attempts: Sequence[Attempt]) -> Reply:
         body += "\n\n**Key points**\n" + "\n".join(f"- {p}" for p in item.key_points)
     wrap = [f"**Wrap-up:** {len(people)} {'member' if len(people) == 1 else 'members'} answered"]
     if graded and not item.is_prompt:
-        best = {}
+        best: dict[str, int] = {}
         for a in graded:
             best[a.user.user_id] = max(best.get(a.user.user_id, 0), a.score)
         wrap[0] += f", average score {sum(best.values()) / len(best):.0f}/100"
@@ -165,7 +165,8 @@ Answer the daily question in its thread: I'll tell you privately which key point
 - `/reveal`: reveal today's answer and wrap up (admins)
 - `/skip`: replace today's question with another (admins)
 - `/topics`: topics in the bank
-- `/schedule`: show the schedule; `/schedule 09:30 Europe/Paris mon-fri reveal=8h` to change it (admins)
+- `/schedule`: show the schedule; `/schedule 09:30 Europe/Paris mon-fri reveal=8h`
+  changes it (admins)
 - `/stats [user]`: answers, points, streaks
 - `/leaderboard [week|month|all]`: the ranking
 - `/help`: this message"""

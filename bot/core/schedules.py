@@ -19,7 +19,7 @@ class ScheduleError(ValueError):
 def zone(name: str) -> ZoneInfo:
     """The IANA timezone ``name`` or a ScheduleError naming it."""
     try:
-        if not name or "/" not in name and name not in ("UTC", "GMT"):
+        if not name or ("/" not in name and name not in ("UTC", "GMT")):
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -57,7 +57,12 @@ def parse_time(text: str) -> tuple[int, int]:
 def parse_weekdays(text: str) -> tuple[int, ...]:
     """``mon-fri``, ``mon,wed,fri``, ``daily``, ``weekdays``, ``weekends`` → weekday numbers."""
     spec = text.strip().lower()
-    presets = {"daily": "mon-sun", "everyday": "mon-sun", "weekdays": "mon-fri", "weekends": "sat-sun"}
+    presets = {
+        "daily": "mon-sun",
+        "everyday": "mon-sun",
+        "weekdays": "mon-fri",
+        "weekends": "sat-sun",
+    }
     spec = presets.get(spec, spec)
     days: set[int] = set()
     for part in spec.split(","):
@@ -84,7 +89,7 @@ def parse_duration_minutes(text: str) -> int:
 
 
 def apply_settings(current: Schedule, args: str, known_topics: set[str]) -> Schedule:
-    """Apply ``/schedule`` arguments (e.g. ``09:30 Europe/Paris mon-fri reveal=6h``) to a schedule."""
+    """Apply ``/schedule`` arguments such as ``09:30 Europe/Paris mon-fri reveal=6h``."""
     result = current
     for token in args.split():
         key, _, value = token.partition("=")

@@ -1,4 +1,4 @@
-"""Choosing the next daily question for a channel: no repeats within a cycle, filters, topic variety."""
+"""Choosing a channel's next daily question: no repeats in a cycle, filters, topic variety."""
 
 from __future__ import annotations
 

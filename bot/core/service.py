@@ -22,8 +22,8 @@ from bot.core.grading import Grader
 from bot.core.model import (
     Attempt,
     ChannelRef,
-    Grade,
     CommandInvocation,
+    Grade,
     IncomingMessage,
     Item,
     MessageRef,
@@ -129,9 +129,7 @@ class QotdService:
             return Reply(private=True, text="Try `/help` to see what I can do.")
         return await self.on_command(CommandInvocation(channel, user, parsed[0], parsed[1], thread))
 
-    async def on_action(
-        self, action: str, value: str, channel: ChannelRef, user: UserRef
-    ) -> Reply:
+    async def on_action(self, action: str, value: str, channel: ChannelRef, user: UserRef) -> Reply:
         """A button click on a question post (``explain_related``, ``reveal``, ``skip``)."""
         if action == "explain_related":
             item = self.daily.item(value)
@@ -188,9 +186,11 @@ class QotdService:
             return
         graded_text = text[: replies.MAX_GRADED_CHARS]
         earlier = [("the reference answer", item.answer)]
-        earlier += [(f"{a.user.display_name or 'another member'}'s answer", a.text)
-                    for a in await asyncio.to_thread(self.store.attempts_for_post, post.id)
-                    if a.user.user_id != message.user.user_id]
+        earlier += [
+            (f"{a.user.display_name or 'another member'}'s answer", a.text)
+            for a in await asyncio.to_thread(self.store.attempts_for_post, post.id)
+            if a.user.user_id != message.user.user_id
+        ]
         grade = await asyncio.to_thread(self.grader.grade, item, graded_text, earlier)
         if not grade.attempt:
             return

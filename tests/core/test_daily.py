@@ -71,7 +71,10 @@ async def test_missed_post_of_an_earlier_day_is_not_made_late(db_url: str) -> No
 
 
 async def test_failed_post_releases_the_claim_so_the_next_tick_retries(db_url: str) -> None:
-    clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), RecordingPlatform(fail_posts=1)
+    clock, platform = (
+        Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)),
+        RecordingPlatform(fail_posts=1),
+    )
     daily = session(db_url, clock, platform)
     with pytest.raises(ConnectionError):
         await daily.post_if_due(CHANNEL)
@@ -87,8 +90,16 @@ async def test_answer_is_revealed_at_the_configured_time_once_with_a_wrap_up(db_
     item = daily.item(post.item_id)
     assert item is not None
     daily._store.add_attempt(
-        Attempt(post.id, UserRef("test", "u1", "Ada"), "an answer", 67,
-                item.key_points[:2], item.key_points[2:], False, clock.now)
+        Attempt(
+            post.id,
+            UserRef("test", "u1", "Ada"),
+            "an answer",
+            67,
+            item.key_points[:2],
+            item.key_points[2:],
+            False,
+            clock.now,
+        )
     )
     clock.now += timedelta(hours=7, minutes=59)
     assert await daily.reveal_due() == 0
@@ -102,7 +113,9 @@ async def test_answer_is_revealed_at_the_configured_time_once_with_a_wrap_up(db_
     assert f"Key points nobody covered: {item.key_points[2]}" in reveal.reply.text
 
 
-async def test_skip_replaces_todays_question_and_counts_the_skipped_one_as_used(db_url: str) -> None:
+async def test_skip_replaces_todays_question_and_counts_the_skipped_one_as_used(
+    db_url: str,
+) -> None:
     clock, platform = Clock(datetime(2026, 11, 24, 8, 0, tzinfo=UTC)), RecordingPlatform()
     daily = session(db_url, clock, platform)
     first = await daily.post_if_due(CHANNEL)

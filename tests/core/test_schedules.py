@@ -90,7 +90,9 @@ def _fires(schedule: Schedule, start: datetime, days: int) -> list[datetime]:
 def test_dst_change_neither_skips_nor_repeats_a_day(when: str) -> None:
     tz = ZoneInfo("America/New_York")
     schedule = Schedule(hour=2, minute=30, timezone="America/New_York", weekdays=tuple(range(7)))
-    start = datetime(2026, 3, 6, tzinfo=tz) if when == "spring" else datetime(2026, 10, 30, tzinfo=tz)
+    start = (
+        datetime(2026, 3, 6, tzinfo=tz) if when == "spring" else datetime(2026, 10, 30, tzinfo=tz)
+    )
     fires = _fires(schedule, start, 5)
     local_days = [f.astimezone(tz).date() for f in fires]
     # The cron trigger alone may skip the day whose 02:30 does not exist or fire twice on the

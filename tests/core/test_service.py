@@ -1,4 +1,4 @@
-"""The service as adapters use it, with the real model and bank, a SQLite store and a fake platform."""
+"""The service as adapters use it: real model and bank, a SQLite store, a fake platform."""
 
 from __future__ import annotations
 
