@@ -48,7 +48,7 @@ class Bank:
 
 
 def read_bank(directory: Path) -> tuple[list[Entry], list[Problem]]:
-    """Every entry of every ``*.yaml`` file in the directory, plus schema and duplicate-id problems."""
+    """Every entry of the ``*.yaml`` files, with schema and duplicate-id errors."""
     entries: list[Entry] = []
     problems: list[Problem] = []
     files = sorted(directory.glob("*.yaml"))
@@ -75,7 +75,7 @@ def read_bank(directory: Path) -> tuple[list[Entry], list[Problem]]:
 
 
 def load_bank(directory: Path | None = None) -> Bank:
-    """Load and validate every bank file; raises ContentError listing all problems, loads nothing."""
+    """Load and validate every bank file; raises ContentError listing all problems, loads none."""
     entries, problems = read_bank(directory or DEFAULT_BANK_DIR)
     if problems:
         raise ContentError(problems)
@@ -127,7 +127,7 @@ def dump_items(items: Sequence[Item]) -> str:
 
 
 def write_bank(items: Sequence[Item], directory: Path) -> list[Path]:
-    """Write one ``<topic>.yaml`` per topic (replacing old topic files); returns the files written."""
+    """Write one ``<topic>.yaml`` per topic (replacing old topic files); returns the files."""
     directory.mkdir(parents=True, exist_ok=True)
     by_topic = Counter(item.topic for item in items)
     written = []

@@ -1,4 +1,4 @@
-"""Extract 3–6 short key points (one idea each) from a Markdown answer."""
+"""Extract 3-6 short key points (one idea each) from a Markdown answer."""
 
 from __future__ import annotations
 
@@ -8,10 +8,31 @@ from dataclasses import dataclass
 MIN_POINTS, MAX_POINTS = 3, 6
 
 _META_LABELS = frozenset(
-    "what it is|what|why it's used|why|how it works|pros|cons|examples|example|format|goal|"
-    "purpose|process|mechanism|formula|where|key hyperparameters|why ppo?|"
-    "role of kl divergence penalty|data type|collection process|key consideration|"
-    "general guideline (as of early 2025)".split("|")
+    [
+        "what it is",
+        "what",
+        "why it's used",
+        "why",
+        "how it works",
+        "pros",
+        "cons",
+        "examples",
+        "example",
+        "format",
+        "goal",
+        "purpose",
+        "process",
+        "mechanism",
+        "formula",
+        "where",
+        "key hyperparameters",
+        "why ppo?",
+        "role of kl divergence penalty",
+        "data type",
+        "collection process",
+        "key consideration",
+        "general guideline (as of early 2025)",
+    ]
 )
 _ITEM = re.compile(r"^(\s*)(?:[-*•]|\d+\.)\s+(.*)$")
 _LABEL = re.compile(r"^([^:]{2,60}?):\s*(.*)$")
@@ -58,7 +79,9 @@ def condense(sentence: str, max_words: int = 16) -> str:
     text = re.sub(r",? (?:such as|e\.g\.|for example|for instance)\b.*$", "", text).strip()
     words = text.split()
     if len(words) > max_words:
-        clause = re.match(r"^(.{30,}?)(?:[,;:](?=\s)| —| - | which | while | by | to ensure )", text)
+        clause = re.match(
+            r"^(.{30,}?)(?:[,;:](?=\s)| —| - | which | while | by | to ensure )", text
+        )
         text = clause.group(1) if clause and len(clause.group(1).split()) <= max_words + 4 else text
     return text.rstrip(" .,;:") if text.endswith((".", ",", ";", ":")) else text
 
@@ -76,7 +99,7 @@ def _point(unit: _Unit) -> str:
 
 
 def extract_key_points(answer: str) -> list[str]:
-    """3–6 short key points in answer order: the definition first, then labelled bullets."""
+    """3-6 short key points in answer order: the definition first, then labelled bullets."""
     units = [
         u
         for u in _units(answer)

@@ -1,4 +1,4 @@
-"""Fold questions asked twice (in other words, by other pages) into one item by embedding similarity."""
+"""Fold questions asked twice (in other words, by other pages) into one item by similarity."""
 
 from __future__ import annotations
 
@@ -81,7 +81,9 @@ def merge_questions(
                 (g for g, group in enumerate(groups) if slugify(group.primary.question) == wanted),
                 None,
             )
-            score = float(questions[anchors[target]] @ questions[index]) if target is not None else 0
+            score = (
+                float(questions[anchors[target]] @ questions[index]) if target is not None else 0
+            )
         if target is None:
             groups.append(Group(question))
             anchors.append(index)

@@ -116,7 +116,7 @@ _MD_ANSWER = re.compile(r"^\*\*Answer:?\*\*:?\s*$")
 
 
 def parse_markdown_qa(text: str, source: str) -> list[RawQuestion]:
-    """A Markdown document: ``## Section`` headings, ``**N. Question**``, ``**Answer:**``, ``---``."""
+    """Markdown: ``## Section`` headings, ``**N. Question**``, ``**Answer:**``, ``---``."""
     found: list[RawQuestion] = []
     section, current = "", None
     body: list[str] = []
@@ -156,7 +156,7 @@ def _post_line(line: str) -> str:
 
 
 def parse_post(text: str, source: str) -> list[RawQuestion]:
-    """A post: a ``- Qn.`` list of unanswered questions, then ``Qn.`` items answered by ``Ans -``."""
+    """A post: a ``- Qn.`` list of unanswered questions, then ``Qn.`` items with ``Ans -``."""
     found: list[RawQuestion] = []
     current: tuple[str, int] | None = None
     body: list[str] = []

@@ -11,7 +11,13 @@ import yaml
 from bot.core.model import TOPICS, Difficulty, Item
 
 REQUIRED_KEYS = ("id", "question", "answer", "key_points", "topic", "difficulty", "source")
-LIST_KEYS = ("key_points", "alternate_questions", "alternate_answers", "alternate_sources", "related")
+LIST_KEYS = (
+    "key_points",
+    "alternate_questions",
+    "alternate_answers",
+    "alternate_sources",
+    "related",
+)
 KNOWN_KEYS = frozenset(REQUIRED_KEYS + LIST_KEYS)
 _STR = "tag:yaml.org,2002:str"
 
@@ -86,7 +92,9 @@ def _read_item(node: yaml.Node, path: Path) -> tuple[Entry | None, list[Problem]
         return Problem(str(path), line, "error", message)
 
     if not isinstance(node, yaml.MappingNode):
-        return None, [report(_line(node), "each item must be a mapping with id, question, answer ...")]
+        return None, [
+            report(_line(node), "each item must be a mapping with id, question, answer ...")
+        ]
     values: dict[str, object] = {}
     lines: dict[str, int] = {}
     problems: list[Problem] = []
@@ -95,7 +103,9 @@ def _read_item(node: yaml.Node, path: Path) -> tuple[Entry | None, list[Problem]
         lines[key] = _line(key_node)
         if key not in KNOWN_KEYS:
             allowed = ", ".join(sorted(KNOWN_KEYS))
-            problems.append(report(_line(key_node), f"unknown key {key!r}; allowed keys: {allowed}"))
+            problems.append(
+                report(_line(key_node), f"unknown key {key!r}; allowed keys: {allowed}")
+            )
         elif key in LIST_KEYS:
             strings = isinstance(value_node, yaml.SequenceNode) and all(
                 isinstance(v, yaml.ScalarNode) for v in value_node.value

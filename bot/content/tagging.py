@@ -7,15 +7,65 @@ import re
 from bot.core.model import Difficulty
 
 _STOP_WORDS = frozenset(
-    "a an the and or of in on for to is are was be do does did how what why when which who "
-    "can could would should you your its it this that these those with by as at from into "
-    "some there their between explain describe briefly typically common commonly".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "for",
+        "to",
+        "is",
+        "are",
+        "was",
+        "be",
+        "do",
+        "does",
+        "did",
+        "how",
+        "what",
+        "why",
+        "when",
+        "which",
+        "who",
+        "can",
+        "could",
+        "would",
+        "should",
+        "you",
+        "your",
+        "its",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "with",
+        "by",
+        "as",
+        "at",
+        "from",
+        "into",
+        "some",
+        "there",
+        "their",
+        "between",
+        "explain",
+        "describe",
+        "briefly",
+        "typically",
+        "common",
+        "commonly",
+    ]
 )
 
 
 def slugify(question: str, max_words: int = 6) -> str:
     """A stable, readable id derived from the question's significant words."""
-    words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", question.lower().replace("’", "'"))
+    words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", question.lower().replace("\u2019", "'"))
     kept = [w for w in words if w not in _STOP_WORDS] or words
     return "-".join(kept[:max_words])
 
@@ -28,17 +78,54 @@ _TOPIC_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("decoding", ("beam search", "greedy", "temperature", "top-k", "top-p", "decoding")),
     ("prompting", ("prompt", "chain-of-thought", "few-shot", "zero-shot")),
     ("tokenization", ("tokeniz", "vocabulary", "oov")),
-    ("math", ("softmax", "dot product", "cross-entropy", "gradient", "jacobian", "eigen",
-              "kl divergence", "derivative", "chain rule")),
+    (
+        "math",
+        (
+            "softmax",
+            "dot product",
+            "cross-entropy",
+            "gradient",
+            "jacobian",
+            "eigen",
+            "kl divergence",
+            "derivative",
+            "chain rule",
+        ),
+    ),
     ("evaluation", ("evaluat", "metric", "benchmark", "measure the performance")),
     ("safety", ("bias", "harmful", "hallucinat", "offensive", "interpretab", "adversarial")),
     ("deployment", ("deploy", "latency", "production", "distillation", "carbon")),
-    ("pretraining", ("pretrain", "pre-train", "masked language", "next sentence", "scaling",
-                     "transfer learning", "causal language")),
-    ("architecture", ("attention", "transformer", "encoder", "decoder", "positional",
-                      "mixture of experts", "mixture-of-experts", "seq2seq",
-                      "sequence-to-sequence", "context window", "context length",
-                      "embedding", "architecture", "long-range")),
+    (
+        "pretraining",
+        (
+            "pretrain",
+            "pre-train",
+            "masked language",
+            "next sentence",
+            "scaling",
+            "transfer learning",
+            "causal language",
+        ),
+    ),
+    (
+        "architecture",
+        (
+            "attention",
+            "transformer",
+            "encoder",
+            "decoder",
+            "positional",
+            "mixture of experts",
+            "mixture-of-experts",
+            "seq2seq",
+            "sequence-to-sequence",
+            "context window",
+            "context length",
+            "embedding",
+            "architecture",
+            "long-range",
+        ),
+    ),
 )
 
 _SECTION_TOPICS = {
@@ -50,7 +137,7 @@ _SECTION_TOPICS = {
 
 
 def guess_topic(question: str, section: str = "") -> str:
-    """The first topic whose keywords occur in the question, else the section's, else fundamentals."""
+    """The first topic whose keywords are in the question, else the section's, else fundamentals."""
     text = question.lower()
     for topic, keywords in _TOPIC_KEYWORDS:
         if any(keyword in text for keyword in keywords):
@@ -66,8 +153,19 @@ _SECTION_LEVELS = (
     ("conceptual", Difficulty.MEDIUM),
     ("comparative", Difficulty.MEDIUM),
 )
-_HARD_WORDS = ("design", "architect", "algorithm", "jacobian", "hessian", "ppo", "kl divergence",
-               "eigen", "ablation", "gptq", "three stages")
+_HARD_WORDS = (
+    "design",
+    "architect",
+    "algorithm",
+    "jacobian",
+    "hessian",
+    "ppo",
+    "kl divergence",
+    "eigen",
+    "ablation",
+    "gptq",
+    "three stages",
+)
 
 
 def guess_difficulty(question: str, answer: str, section: str = "", level: str = "") -> Difficulty:

@@ -41,10 +41,17 @@ def test_a_valid_directory_loads(tmp_path: Path) -> None:
     [
         (good_item() + "  - broken: [\n", 13, "YAML syntax error"),
         (good_item().replace("  topic: tokenization\n", ""), 1, "missing the required key 'topic'"),
-        (good_item().replace("topic: tokenization", "topic: cooking"), 10, "unknown topic 'cooking'"),
+        (
+            good_item().replace("topic: tokenization", "topic: cooking"),
+            10,
+            "unknown topic 'cooking'",
+        ),
         (good_item().replace("difficulty: easy", "difficulty: brutal"), 11, "easy, medium or hard"),
-        (good_item().replace("key_points:\n", "key_points: tokens\n").replace("  - ", "  # "), 6,
-         "list of strings"),
+        (
+            good_item().replace("key_points:\n", "key_points: tokens\n").replace("  - ", "  # "),
+            6,
+            "list of strings",
+        ),
         (good_item().replace("source: test.txt", "source: [a, b]"), 12, "single string"),
         (good_item() + "  colour: red\n", 13, "unknown key 'colour'"),
     ],

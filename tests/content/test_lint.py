@@ -37,7 +37,8 @@ def test_schema_errors_and_duplicate_ids_are_reported(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "tokenization.yaml",
-        good_item().replace("difficulty: easy", "difficulty: brutal") + good_item("dup", "Q?")
+        good_item().replace("difficulty: easy", "difficulty: brutal")
+        + good_item("dup", "Q?")
         + good_item("dup", "Other?"),
     )
     found = messages(tmp_path)
@@ -56,11 +57,11 @@ def test_empty_answer_without_related_is_reported(tmp_path: Path) -> None:
 
 
 def test_key_point_count_outside_three_to_six_is_reported(tmp_path: Path) -> None:
-    text = good_item().replace("  - Subwords handle rare words\n  - The vocabulary stays small\n", "")
-    path = write(tmp_path, "tokenization.yaml", text)
-    assert any(
-        m.startswith(f"{path}:6:") and "has 1 key points" in m for m in messages(tmp_path)
+    text = good_item().replace(
+        "  - Subwords handle rare words\n  - The vocabulary stays small\n", ""
     )
+    path = write(tmp_path, "tokenization.yaml", text)
+    assert any(m.startswith(f"{path}:6:") and "has 1 key points" in m for m in messages(tmp_path))
 
 
 def test_leftover_chrome_is_reported_at_its_line(tmp_path: Path) -> None:
@@ -80,8 +81,9 @@ def test_unknown_related_id_and_wrong_file_are_reported(tmp_path: Path) -> None:
     other = write(tmp_path, "math.yaml", good_item())
     found = messages(tmp_path)
     assert any(m.startswith(f"{path}:8:") and "'no-such-item' does not exist" in m for m in found)
-    assert any(m.startswith(f"{other}:10:") and "move the item to tokenization.yaml" in m
-               for m in found)
+    assert any(
+        m.startswith(f"{other}:10:") and "move the item to tokenization.yaml" in m for m in found
+    )
 
 
 @pytest.mark.slow
