@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.bank import Bank, load_bank
 from bot.core.grading import Grader
 from bot.core.ports import ChatPlatform, Embedder
-from bot.core.retrieval import Retriever
-from bot.core.service import QotdService
+from bot.core.retrieval import ExplainResult, Retriever
+from bot.core.service import QotdService, Searcher
 from bot.embedding_cache import cached_item_vectors
 from bot.embeddings import SentenceTransformerEmbedder
 from bot.settings import Settings
@@ -26,9 +28,34 @@ class Knowledge:
 
     bank: Bank
     embedder: Embedder
-    retriever: Retriever
+    retriever: Searcher
     grader: Grader
     load_seconds: float
+
+
+class BackgroundRetriever:
+    """Builds the retrieval index in a worker thread, so the bot can post before it is ready.
+
+    The first search waits for the index; an error while building surfaces there.
+    """
+
+    def __init__(self, build: Callable[[], Retriever]) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qotd-index")
+        self._future: Future[Retriever] = self._pool.submit(build)
+        self._pool.shutdown(wait=False)
+
+    @property
+    def ready(self) -> bool:
+        """True once the index is built."""
+        return self._future.done()
+
+    def result(self) -> Retriever:
+        """The built retriever (waits for it)."""
+        return self._future.result()
+
+    def search(self, query: str, k: int = 3) -> ExplainResult:
+        """Search once the index is built."""
+        return self.result().search(query, k)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -38,13 +65,23 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
-def load_knowledge(settings: Settings, embedder: Embedder | None = None) -> Knowledge:
-    """Load the bank and the model, and build the retrieval index (from the embedding cache)."""
+def load_knowledge(
+    settings: Settings, embedder: Embedder | None = None, *, background: bool = False
+) -> Knowledge:
+    """Load the bank and the model, and build the retrieval index (from the embedding cache).
+
+    With ``background`` the index is built in a worker thread (the first explain waits for it).
+    """
     started = time.perf_counter()
     bank = load_bank(settings.bank_dir)
     embedder = embedder or SentenceTransformerEmbedder(settings.model)
-    vectors = cached_item_vectors(bank.items, embedder, settings.cache_dir)
-    retriever = Retriever(bank.items, embedder, vectors)
+    model = embedder
+
+    def build() -> Retriever:
+        vectors = cached_item_vectors(bank.items, model, settings.cache_dir)
+        return Retriever(bank.items, model, vectors)
+
+    retriever: Searcher = BackgroundRetriever(build) if background else build()
     grader = Grader(embedder)
     return Knowledge(bank, embedder, retriever, grader, time.perf_counter() - started)
 

@@ -38,14 +38,14 @@ def _settings() -> Any:
         ) from exc
 
 
-def _knowledge(settings: Any) -> Any:
+def _knowledge(settings: Any, *, background: bool = False) -> Any:
     from bot.app import configure_logging, load_knowledge
     from bot.content.schema import ContentError
     from bot.embeddings import ModelError
 
     configure_logging(settings)
     try:
-        return load_knowledge(settings)
+        return load_knowledge(settings, background=background)
     except (ContentError, ModelError) as exc:
         raise UserError(str(exc)) from exc
 
@@ -94,12 +94,12 @@ def _run_console(settings: Any) -> None:
     from bot.scheduling import DailyScheduler
 
     typer.echo("Loading the question bank and the embedding model…", err=True)
-    knowledge = _knowledge(settings)
+    knowledge = _knowledge(settings, background=True)
     platform = ConsolePlatform(sys.stdout)
     service = bootstrap(settings, platform, knowledge)
     path = sqlite_path(settings.database_url)
     typer.echo(
-        f"Ready in {knowledge.load_seconds:.1f}s: {len(knowledge.bank.items)} questions; "
+        f"Model loaded in {knowledge.load_seconds:.1f}s: {len(knowledge.bank.items)} questions; "
         f"state in {path or 'the configured database'}.",
         err=True,
     )

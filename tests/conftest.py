@@ -22,10 +22,13 @@ def real_embedder() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture(scope="session")
-def knowledge(
-    real_embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
-) -> Knowledge:
+def embedding_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for the run, so processes started by tests start warm."""
+    return Path(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def knowledge(real_embedder: SentenceTransformerEmbedder, embedding_cache_dir: Path) -> Knowledge:
     """The shipped bank with the real retriever and grader."""
-    cache = tmp_path_factory.mktemp("cache")
-    settings = Settings(cache_dir=Path(cache), _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(cache_dir=embedding_cache_dir, _env_file=None)
     return load_knowledge(settings, real_embedder)

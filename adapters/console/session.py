@@ -31,11 +31,12 @@ class ConsoleSession:
     async def open(self) -> None:
         """Greet, catch up, and show today's question (posting it if needed)."""
         self._out.write(BANNER + "\n\n")
-        await self._service.start()
-        await self.handle("/today")
-        current = await self._service.daily.current_post(CONSOLE_CHANNEL)
-        if current and current.message:
-            self._platform.current_thread = current.message
+        caught_up = await self._service.start()
+        post, fresh = await self._service.daily.post_today(CONSOLE_CHANNEL)
+        if post is not None and not fresh and not caught_up:
+            await self.handle("/today")
+        if post is not None and post.message:
+            self._platform.current_thread = post.message
 
     async def handle(self, line: str) -> bool:
         """Handle one line; False when the member asked to leave."""

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Protocol
 
 from bot.core import replies
 from bot.core.commands import (
@@ -32,13 +33,21 @@ from bot.core.model import (
     UserRef,
 )
 from bot.core.ports import ChatPlatform, Store
-from bot.core.retrieval import Retriever
+from bot.core.retrieval import ExplainResult
 from bot.core.schedules import ScheduleError, apply_settings, describe
 from bot.core.selection import NothingToAsk
 
 log = logging.getLogger(__name__)
 
 ScheduleListener = Callable[[ChannelRef, Schedule], None]
+
+
+class Searcher(Protocol):
+    """What explain needs: the Retriever, or a wrapper that builds it in the background."""
+
+    def search(self, query: str, k: int = 3) -> ExplainResult:
+        """The closest answered items to ``query``."""
+        ...
 
 
 def utc_now() -> datetime:
@@ -54,7 +63,7 @@ class QotdService:
         items: Sequence[Item],
         store: Store,
         platform: ChatPlatform,
-        retriever: Retriever,
+        retriever: Searcher,
         grader: Grader,
         *,
         admins: frozenset[str] = frozenset(),

@@ -60,11 +60,13 @@ async def test_console_session_posts_grades_explains_and_remembers(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
-def test_piping_explain_lora_into_qotd_run_prints_the_lora_answer(tmp_path: Path) -> None:
+def test_piping_explain_lora_into_qotd_run_prints_the_lora_answer(
+    tmp_path: Path, knowledge: Knowledge, embedding_cache_dir: Path
+) -> None:
     env = {
         **os.environ,
         "QOTD_DATABASE_URL": f"sqlite:///{tmp_path / 'pipe.db'}",
-        "QOTD_CACHE_DIR": str(tmp_path / "cache"),
+        "QOTD_CACHE_DIR": str(embedding_cache_dir),
         "HF_HUB_OFFLINE": "1",
     }
     for token in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN"):
