@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import sys
 from collections.abc import Iterator
@@ -65,19 +66,29 @@ def run(
         str | None,
         typer.Argument(help="console, slack or discord (default: from the tokens configured)."),
     ] = None,
+    http: Annotated[
+        bool, typer.Option("--http", help="Slack: serve HTTP endpoints instead of Socket Mode.")
+    ] = False,
 ) -> None:
     """Run the bot: on the console channel unless platform tokens are configured."""
     settings = _settings()
     chosen = (platform or settings.platform()).lower()
     if chosen == "console":
         _run_console(settings)
-    elif chosen in ("slack", "discord"):
+        return
+    if chosen not in ("slack", "discord"):
+        raise UserError(f"Unknown platform `{chosen}`: use console, slack or discord.")
+    try:
+        runner = importlib.import_module(f"adapters.{chosen}.runner")
+    except ModuleNotFoundError as exc:
         raise UserError(
             f"The {chosen} adapter is not part of this build yet. Run `qotd run console` "
             "to use the bot in the terminal."
-        )
-    else:
-        raise UserError(f"Unknown platform `{chosen}`: use console, slack or discord.")
+        ) from exc
+    try:
+        runner.run(settings, http=http)
+    except ValueError as exc:  # adapters raise ValueError for missing or malformed tokens
+        raise UserError(str(exc)) from exc
 
 
 @app.command()
