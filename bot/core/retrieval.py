@@ -29,7 +29,9 @@ DENSE_FULL = 1.0
 """Cosine at which the dense channel is certain (a verbatim question)."""
 LEXICAL_WEIGHT = 0.75
 """How far lexical coverage alone can lift the score (an acronym ask has no dense evidence)."""
-THRESHOLD = 0.40
+LEXICAL_TERMS = 3
+"""Asks with more content words than this lean less on the lexical channel."""
+THRESHOLD = 0.30
 """Top scores below this abstain; chosen on tests/data/explain_dev.yaml (see evaluation)."""
 
 FIELD_WEIGHTS = (1.0, 0.75, 0.45)
@@ -111,7 +113,11 @@ class Retriever:
         texts = [item.question for item in self._items] + [
             t for item in self._items for t in (item.answer, *item.alternate_answers)
         ]
-        self._acronyms = acronyms(texts)
+        # spelling out an acronym most items use ("LLM") would drown the ask in it
+        common = max(3, n // 10)
+        self._acronyms = {
+            a: x for a, x in acronyms(texts).items() if documents.get(stem(a), 0) <= common
+        }
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -139,6 +145,8 @@ class Retriever:
             key = stem(word)
             stems[key] = stems.get(key, True) and fixed
         expansions = [self._acronyms[w] for w, _ in corrected if w in self._acronyms]
+        if len(stems) > LEXICAL_TERMS + 1:
+            expansions = []  # a full question already says what it means
         dense_text = " ".join([text, *expansions]).strip()
         return dense_text, list(stems.items())
 
@@ -173,7 +181,9 @@ class Retriever:
         """The fused score in [0, 1] of every searchable item for ``query``."""
         dense_text, stems = self.prepare(query)
         dense = np.clip((self.dense(dense_text) - DENSE_FLOOR) / (DENSE_FULL - DENSE_FLOOR), 0, 1)
-        lexical = self.lexical(stems) * LEXICAL_WEIGHT
+        # a long question carries its meaning in the sentence, a short ask in its terms
+        weight = LEXICAL_WEIGHT * min(1.0, math.sqrt(LEXICAL_TERMS / max(len(stems), 1)))
+        lexical = self.lexical(stems) * weight
         fused = 1.0 - (1.0 - dense) * (1.0 - lexical)
         return np.asarray(fused, dtype=np.float64)
 

@@ -1,0 +1,207 @@
+"""Grade a member's answer by the key points of the item it covers.
+
+An answer is split into sentences and clauses; a key point is covered when its embedding is
+close to one of them (or to the whole answer), helped by how many of the key point's own words
+the answer uses. An answer that reads as chatter ("nice question!") is not an attempt, and a
+near-copy of the reference answer or of an earlier answer earns nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from bot.core.model import Grade, Item
+from bot.core.ports import Embedder, Vectors
+from bot.core.text import STOPWORDS, plain_text, stem, tokens
+
+COVERED = 0.52
+"""Evidence at or above which a key point counts as covered (calibrated on grading_dev.yaml)."""
+NO_CREDIT = 0.20
+"""Evidence at or below which a key point earns nothing; partial credit in between."""
+LEXICAL_SHARE = 0.35
+"""Weight of word overlap in a key point's evidence (the rest is embedding similarity)."""
+RELEVANCE_FLOOR = 0.25
+"""Cosine between answer and item under which the answer is about something else (score 0)."""
+RELEVANCE_FULL = 0.50
+"""Cosine between answer and item above which relevance no longer scales the score."""
+COPY_RATIO = 90.0
+"""rapidfuzz ratio (0-100) of normalised texts at which an answer is a copy."""
+COPY_COSINE = 0.95
+"""Embedding cosine at which an answer of some length is a copy."""
+COPY_MIN_CHARS = 40
+
+CHATTER: frozenset[str] = frozenset(
+    [
+        "nice",
+        "great",
+        "good",
+        "cool",
+        "awesome",
+        "interesting",
+        "lol",
+        "lmao",
+        "haha",
+        "hahaha",
+        "wow",
+        "love",
+        "tough",
+        "hard",
+        "following",
+        "follow",
+        "followed",
+        "subscribed",
+        "watching",
+        "bump",
+        "ty",
+        "thx",
+        "thanks",
+        "thank",
+        "agree",
+        "agreed",
+        "same",
+        "question",
+        "one",
+        "today",
+        "tomorrow",
+        "later",
+        "idk",
+        "dunno",
+        "pass",
+        "skip",
+        "yeah",
+        "yep",
+        "nope",
+        "ok",
+        "okay",
+        "hmm",
+        "fun",
+        "tricky",
+        "easy",
+        "cheers",
+        "mate",
+        "guys",
+        "folks",
+        "everyone",
+        "all",
+        "gonna",
+        "wait",
+        "see",
+        "here",
+        "me",
+        "too",
+    ]
+)
+"""Words of thread chatter that, alone, never make an answer."""
+
+_CLAUSE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+(?:-|--|—)\s+|,\s+(?=(?:and|but|which|so|while)\b)")
+
+
+def clauses(answer: str) -> list[str]:
+    """Sentences and clauses of a Markdown answer, bullets and emphasis removed."""
+    text = plain_text(answer)
+    parts = [re.sub(r"\s+", " ", p).strip(" ,;:-") for p in _CLAUSE.split(text)]
+    return [p for p in parts if len(tokens(p)) >= 2]
+
+
+def _normalised(text: str) -> str:
+    return " ".join(tokens(plain_text(text)))
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(t) for t in tokens(text) if t not in STOPWORDS}
+
+
+class Grader:
+    """Scores answers 0-100 by the share of an item's key points they cover."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._item_vectors: dict[str, tuple[Vectors, Vectors]] = {}
+
+    def _vectors_of(self, item: Item) -> tuple[Vectors, Vectors]:
+        """(key point vectors, item vectors: question + key points + reference answer)."""
+        cached = self._item_vectors.get(item.id)
+        if cached is None:
+            texts = [*item.key_points, item.question, plain_text(item.answer)[:1000]]
+            vectors = self._embedder.encode(texts)
+            cached = (vectors[: len(item.key_points)], vectors)
+            self._item_vectors[item.id] = cached
+        return cached
+
+    def is_attempt(self, text: str, item: Item | None = None) -> bool:
+        """False for chatter (thanks, +1, emoji, 'nice question!'); True for an answer try."""
+        words = tokens(plain_text(text))
+        content = [w for w in words if w not in STOPWORDS and w not in CHATTER]
+        if not content:
+            return False
+        if item is None:
+            return len(words) >= 3
+        overlap = _stems(" ".join(content)) & _stems(" ".join((item.question, *item.key_points)))
+        if overlap and len(content) >= 2:
+            return True
+        similarity = float(np.max(self._vectors_of(item)[1] @ self._embedder.encode([text])[0]))
+        return similarity >= (0.30 if len(words) < 6 else 0.20)
+
+    def copied_from(
+        self, answer: str, earlier: Sequence[tuple[str, str]], answer_vector: Vectors | None = None
+    ) -> str:
+        """The label of the earlier text ``answer`` nearly copies, or ''."""
+        mine = _normalised(answer)
+        if not mine or not earlier:
+            return ""
+        for label, text in earlier:
+            theirs = _normalised(text)
+            if theirs and fuzz.ratio(mine, theirs) >= COPY_RATIO:
+                return label
+            if len(mine) >= 80 and len(mine) >= 0.5 * len(theirs):
+                if fuzz.partial_ratio(mine, theirs) >= 95:
+                    return label
+        if len(mine) < COPY_MIN_CHARS:
+            return ""
+        vector = answer_vector if answer_vector is not None else self._embedder.encode([answer])[0]
+        others = self._embedder.encode([plain_text(t) for _, t in earlier])
+        sims = others @ vector
+        best = int(np.argmax(sims))
+        return earlier[best][0] if float(sims[best]) >= COPY_COSINE else ""
+
+    def evidence(self, item: Item, answer: str) -> tuple[list[float], float, Vectors]:
+        """Per key point evidence in [0, 1], relevance of the answer, and the answer's vector."""
+        parts = clauses(answer)
+        vectors = self._embedder.encode([plain_text(answer), *parts])
+        key_vectors, item_vectors = self._vectors_of(item)
+        dense = (vectors @ key_vectors.T).max(axis=0)
+        relevance = float((item_vectors @ vectors[0]).max())
+        answer_stems = _stems(plain_text(answer))
+        evidence = []
+        for point, similarity in zip(item.key_points, dense, strict=True):
+            wanted = _stems(point)
+            lexical = len(wanted & answer_stems) / len(wanted) if wanted else 0.0
+            evidence.append((1 - LEXICAL_SHARE) * float(similarity) + LEXICAL_SHARE * lexical)
+        return evidence, relevance, vectors[0]
+
+    def grade(self, item: Item, answer: str, earlier: Sequence[tuple[str, str]] = ()) -> Grade:
+        """Score ``answer`` against the item's key points; ``earlier`` = (label, text) not to copy."""
+        if not item.key_points:
+            return Grade(item.id, 0, (), (), attempt=True)
+        if not self.is_attempt(answer, item):
+            return Grade(item.id, 0, (), (), attempt=False)
+        evidence, relevance, vector = self.evidence(item, answer)
+        copied = self.copied_from(answer, earlier, vector)
+        if copied:
+            return Grade(item.id, 0, (), tuple(item.key_points), True, copied)
+        covered = tuple(p for p, e in zip(item.key_points, evidence, strict=True) if e >= COVERED)
+        missed = tuple(p for p in item.key_points if p not in covered)
+        credit = [min(max((e - NO_CREDIT) / (COVERED - NO_CREDIT), 0.0), 1.0) for e in evidence]
+        on_item = min(max((relevance - RELEVANCE_FLOOR) / (RELEVANCE_FULL - RELEVANCE_FLOOR), 0), 1)
+        score = round(100 * on_item * sum(credit) / len(credit))
+        return Grade(item.id, int(score), covered, missed, attempt=True)
+
+    def grade_many(
+        self, answers: Sequence[tuple[Item, str]], earlier: Sequence[tuple[str, str]] = ()
+    ) -> list[Grade]:
+        """Grade several answers (each against the same ``earlier`` texts)."""
+        return [self.grade(item, answer, earlier) for item, answer in answers]

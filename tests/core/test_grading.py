@@ -1,0 +1,80 @@
+"""Grading with the real model: good > partial > wrong, chatter, copies, prompts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.grading import Grader
+from bot.core.model import Item
+from tests.core.conftest import load_data
+
+pytestmark = pytest.mark.slow
+
+ROWS = load_data("grading_dev.yaml")
+
+
+@pytest.fixture(scope="module")
+def by_id(bank_items: tuple[Item, ...]) -> dict[str, Item]:
+    return {item.id: item for item in bank_items}
+
+
+def test_grading_dev_set_covers_fifteen_items() -> None:
+    assert len(ROWS) >= 15
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[str(r["item"]) for r in ROWS])
+def test_good_beats_partial_beats_wrong(
+    grader: Grader, by_id: dict[str, Item], row: dict[str, object]
+) -> None:
+    item = by_id[str(row["item"])]
+    good, partial, wrong = (grader.grade(item, str(row[k])) for k in ("good", "partial", "wrong"))
+    assert good.score > partial.score > wrong.score or (good.score > partial.score == 0)
+    assert good.covered
+
+
+@pytest.mark.parametrize(
+    "text", ["nice question!", "+1", "thanks", "following", "🔥🔥🔥", "lol", ":tada:"]
+)
+def test_chatter_is_not_an_attempt(grader: Grader, by_id: dict[str, Item], text: str) -> None:
+    item = by_id[str(ROWS[0]["item"])]
+    grade = grader.grade(item, text)
+    assert not grade.attempt
+    assert grade.score == 0
+    assert grade.covered == ()
+
+
+def test_short_real_answer_is_an_attempt(grader: Grader, by_id: dict[str, Item]) -> None:
+    item = by_id[str(ROWS[0]["item"])]
+    assert grader.is_attempt("low-rank adapter matrices on frozen weights", item)
+
+
+def test_copy_of_reference_answer_is_flagged(grader: Grader, by_id: dict[str, Item]) -> None:
+    item = by_id[str(ROWS[0]["item"])]
+    grade = grader.grade(item, item.answer, [("the reference answer", item.answer)])
+    assert grade.copied_from == "the reference answer"
+    assert grade.score == 0
+
+
+def test_near_copy_of_earlier_answer_is_flagged(grader: Grader, by_id: dict[str, Item]) -> None:
+    item = by_id[str(ROWS[0]["item"])]
+    earlier = str(ROWS[0]["good"])
+    copy = earlier.replace("massively", "a lot").replace("LoRA", "Lora")
+    grade = grader.grade(item, copy, [("@ana's answer", earlier)])
+    assert grade.flagged
+    assert grade.copied_from == "@ana's answer"
+
+
+def test_markdown_answer_is_graded_like_plain(grader: Grader, by_id: dict[str, Item]) -> None:
+    item = by_id[str(ROWS[0]["item"])]
+    plain = str(ROWS[0]["good"])
+    bullets = "\n".join(f"- **{line.strip()}**" for line in plain.split(". ") if line.strip())
+    assert abs(grader.grade(item, bullets).score - grader.grade(item, plain).score) <= 25
+
+
+def test_discussion_prompt_is_not_scored(grader: Grader, bank_items: tuple[Item, ...]) -> None:
+    prompts = [item for item in bank_items if not item.key_points]
+    if not prompts:
+        pytest.skip("the bank has no discussion prompt")
+    grade = grader.grade(prompts[0], "I think it depends on the data and the budget.")
+    assert grade.attempt and grade.score == 0
+    assert grade.covered == () and grade.missed == ()
