@@ -34,67 +34,13 @@ COPY_COSINE = 0.95
 """Embedding cosine at which an answer of some length is a copy."""
 COPY_MIN_CHARS = 40
 
-CHATTER: frozenset[str] = frozenset(
-    [
-        "nice",
-        "great",
-        "good",
-        "cool",
-        "awesome",
-        "interesting",
-        "lol",
-        "lmao",
-        "haha",
-        "hahaha",
-        "wow",
-        "love",
-        "tough",
-        "hard",
-        "following",
-        "follow",
-        "followed",
-        "subscribed",
-        "watching",
-        "bump",
-        "ty",
-        "thx",
-        "thanks",
-        "thank",
-        "agree",
-        "agreed",
-        "same",
-        "question",
-        "one",
-        "today",
-        "tomorrow",
-        "later",
-        "idk",
-        "dunno",
-        "pass",
-        "skip",
-        "yeah",
-        "yep",
-        "nope",
-        "ok",
-        "okay",
-        "hmm",
-        "fun",
-        "tricky",
-        "easy",
-        "cheers",
-        "mate",
-        "guys",
-        "folks",
-        "everyone",
-        "all",
-        "gonna",
-        "wait",
-        "see",
-        "here",
-        "me",
-        "too",
-    ]
-)
+_CHATTER_TEXT = """
+    nice great good cool awesome interesting lol lmao haha hahaha wow love tough hard
+    following follow followed subscribed watching bump ty thx thanks thank agree agreed same
+    question one today tomorrow later idk dunno pass skip yeah yep nope ok okay hmm fun
+    tricky easy cheers mate guys folks everyone all gonna wait see here me too
+"""
+CHATTER: frozenset[str] = frozenset(_CHATTER_TEXT.split())
 """Words of thread chatter that, alone, never make an answer."""
 
 _CLAUSE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+(?:-|--|—)\s+|,\s+(?=(?:and|but|which|so|while)\b)")
@@ -157,9 +103,9 @@ class Grader:
             theirs = _normalised(text)
             if theirs and fuzz.ratio(mine, theirs) >= COPY_RATIO:
                 return label
-            if len(mine) >= 80 and len(mine) >= 0.5 * len(theirs):
-                if fuzz.partial_ratio(mine, theirs) >= 95:
-                    return label
+            long_enough = len(mine) >= 80 and len(mine) >= 0.5 * len(theirs)
+            if long_enough and fuzz.partial_ratio(mine, theirs) >= 95:
+                return label
         if len(mine) < COPY_MIN_CHARS:
             return ""
         vector = answer_vector if answer_vector is not None else self._embedder.encode([answer])[0]
@@ -184,7 +130,7 @@ class Grader:
         return evidence, relevance, vectors[0]
 
     def grade(self, item: Item, answer: str, earlier: Sequence[tuple[str, str]] = ()) -> Grade:
-        """Score ``answer`` against the item's key points; ``earlier`` = (label, text) not to copy."""
+        """Score ``answer`` by the key points; ``earlier``: (label, text) pairs it must not copy."""
         if not item.key_points:
             return Grade(item.id, 0, (), (), attempt=True)
         if not self.is_attempt(answer, item):
