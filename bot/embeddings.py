@@ -82,6 +82,9 @@ class SentenceTransformerEmbedder:
             self._name = model
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()
 
             self._model: Any = SentenceTransformer(location, device=device)
         except Exception as exc:
