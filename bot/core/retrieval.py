@@ -31,6 +31,8 @@ LEXICAL_WEIGHT = 0.75
 """How far lexical coverage alone can lift the score (an acronym ask has no dense evidence)."""
 LEXICAL_TERMS = 3
 """Asks with more content words than this lean less on the lexical channel."""
+BODY_DISCOUNT = 0.85
+"""Dense similarity to key points and answer chunks counts this much of one to a question."""
 THRESHOLD = 0.30
 """Top scores below this abstain; chosen on tests/data/explain_dev.yaml (see evaluation)."""
 
@@ -92,6 +94,11 @@ class Retriever:
             vectors = build_item_vectors(items, embedder)
         self._vectors = vectors
         self._owners = vectors.owners
+        heads = {q for item in self._items for q in (item.question, *item.alternate_questions)}
+        # a match on how a question is asked beats one on a fragment of an answer
+        self._text_weights = np.array(
+            [1.0 if t in heads else BODY_DISCOUNT for t in vectors.texts], dtype=np.float32
+        )
         self._fields: list[tuple[frozenset[str], frozenset[str], frozenset[str]]] = []
         vocabulary: Counter[str] = Counter()
         documents: Counter[str] = Counter()
@@ -173,7 +180,7 @@ class Retriever:
         if not text or not len(self._owners):
             return scores
         query = self._embedder.encode([text])[0]
-        sims = self._vectors.vectors @ query
+        sims = (self._vectors.vectors @ query) * self._text_weights
         np.maximum.at(scores, self._owners, sims.astype(np.float64))
         return scores
 
