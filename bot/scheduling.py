@@ -39,8 +39,9 @@ def job_id(channel: ChannelRef) -> str:
 class DailyScheduler:
     """Owns the process's scheduler; `start` is idempotent so reconnects never add jobs twice."""
 
-    def __init__(self, service: QotdService) -> None:
+    def __init__(self, service: QotdService, tick_seconds: float = TICK_SECONDS) -> None:
         self._service = service
+        self._tick_seconds = tick_seconds
         self._scheduler = AsyncIOScheduler(
             job_defaults={
                 "coalesce": True,
@@ -61,9 +62,16 @@ class DailyScheduler:
             return
         for channel, schedule in channels:
             self.update(channel, schedule)
+        # Schedule changes, including the pause after a permanent platform error, reach the jobs.
+        listen = getattr(self._service, "set_schedule_listener", None)
+        if listen is not None:
+            listen(self.update)
         # The tick reveals due answers and posts any slot a cron run missed (DST gap, new channel).
         self._scheduler.add_job(
-            self._tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick", replace_existing=True
+            self._tick,
+            IntervalTrigger(seconds=self._tick_seconds),
+            id="tick",
+            replace_existing=True,
         )
         self._scheduler.start()
         self._started = True

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +36,26 @@ class Settings(BaseSettings):
     log_level: str = Field("WARNING", description="Python logging level.")
     console_user: str = Field("you", description="Display name of the console member.")
 
+    instance_id: str = Field(
+        "", description="Name of this instance in claims and logs (default: hostname:pid)."
+    )
+    claim_timeout_seconds: int = Field(
+        300,
+        ge=30,
+        description="A post claimed by an instance that recorded no message for this long "
+        "(it died mid-post) is taken over by another instance.",
+    )
+    post_retries: int = Field(
+        4, ge=1, le=10, description="Attempts at a post when the platform fails transiently."
+    )
+    rate_limit_per_minute: int = Field(
+        10, ge=0, description="Explain/grade requests a member may make per minute (0: no limit)."
+    )
+    http_port: int | None = Field(
+        None, ge=0, le=65535, description="Serve /healthz and /metrics on this port (off if unset)."
+    )
+    http_host: str = Field("0.0.0.0", description="Address the /healthz and /metrics server binds.")
+
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "QOTD_SLACK_BOT_TOKEN")
     )
@@ -56,6 +78,16 @@ class Settings(BaseSettings):
     def admin_ids(self) -> frozenset[str]:
         """The configured admin user ids."""
         return frozenset(a.strip() for a in self.admins.split(",") if a.strip())
+
+    def service_options(self) -> dict[str, Any]:
+        """The reliability settings as keyword arguments of ``QotdService``."""
+        from bot.core.daily import RetryPolicy
+
+        return {
+            "rate_limit_per_minute": self.rate_limit_per_minute,
+            "claim_timeout": timedelta(seconds=self.claim_timeout_seconds),
+            "retry": RetryPolicy(attempts=self.post_retries),
+        }
 
     def platform(self) -> str:
         """The platform to run when none is named: the first one with a token, else console."""

@@ -4,18 +4,60 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.core import replies
-from bot.core.model import ChannelRef, Item, Post, Reply, Schedule
-from bot.core.ports import ChatPlatform, Store
+from bot.core.model import ChannelRef, Item, MessageRef, Post, Reply, Schedule
+from bot.core.ports import ChatPlatform, Metrics, NoMetrics, PlatformError, Store
 from bot.core.schedules import due_local_date, local_now, reveal_time
 from bot.core.selection import LOW_STOCK_DAYS, choose, eligible
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+PauseListener = Callable[[ChannelRef, Schedule], None]
+
+CLAIM_TIMEOUT = timedelta(minutes=5)
+"""A claim without a recorded message older than this is taken over by another instance."""
+
+CATCH_UP_CONCURRENCY = 8
+"""How many channels catch-up posts to at once (one slow channel never holds up the rest)."""
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError, OSError)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded retries of transient platform errors: exponential backoff with full jitter.
+
+    The worst case (about ``base * 2**attempts``) must stay well under the claim timeout, or
+    another instance could take the claim over while this one is still retrying.
+    """
+
+    attempts: int = 4
+    base_seconds: float = 1.0
+    cap_seconds: float = 30.0
+
+    def delay(self, failures: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after the ``failures``-th failure (at least what the platform asked)."""
+        backoff = random.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** (failures - 1)))
+        return min(self.cap_seconds, max(backoff, retry_after or 0.0))
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def pause_notice(channel: ChannelRef, error: BaseException) -> str:
+    """What admins read after a permanent platform error paused the channel."""
+    return (
+        f"I could not post today's question here ({replies.clip(str(error), 200)}), "
+        "so I paused daily questions in this channel. Check that I am still a member with "
+        "permission to post, then run `/schedule resume`."
+    )
 
 
 class DailySession:
@@ -27,13 +69,26 @@ class DailySession:
         store: Store,
         platform: ChatPlatform,
         clock: Clock,
+        *,
+        claim_timeout: timedelta = CLAIM_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        metrics: Metrics | None = None,
+        sleep: Sleep = asyncio.sleep,
+        on_pause: PauseListener | None = None,
     ) -> None:
         self._items = list(items)
         self._by_id = {item.id: item for item in self._items}
         self._store = store
         self._platform = platform
         self._clock = clock
-        self._lock = asyncio.Lock()
+        self._claim_timeout = claim_timeout
+        self._retry = retry
+        self.metrics: Metrics = metrics or NoMetrics()
+        self._sleep = sleep
+        self.on_pause = on_pause
+        # One lock per channel: selection and claim of a channel run one at a time in this
+        # process, while different channels post concurrently.
+        self._locks: dict[ChannelRef, asyncio.Lock] = {}
 
     def item(self, item_id: str) -> Item | None:
         """The bank item with this id."""
@@ -88,10 +143,11 @@ class DailySession:
         day: date,
         heading: str = "Question of the day",
     ) -> Post | None:
-        async with self._lock:
-            if await asyncio.to_thread(self._store.post_for_date, channel, key):
+        async with self._locks.setdefault(channel, asyncio.Lock()):
+            existing = await asyncio.to_thread(self._store.post_for_date, channel, key)
+            if existing and not self._abandoned(existing):
                 return None
-            recent = await self._recent(channel)
+            recent = [p for p in await self._recent(channel) if p.local_date != key]
             cycle = recent[0].cycle if recent else 0
             cycle_posts = await asyncio.to_thread(self._store.posts_in_cycle, channel, cycle)
             previous_topic = ""
@@ -109,14 +165,20 @@ class DailySession:
                 selection.cycle,
                 now,
                 reveal_time(schedule, now),
+                self._claim_timeout,
             )
             if post is None:
                 return None
             try:
-                message = await self._platform.post_question(
+                message = await self._deliver(
                     channel, replies.question_post(selection.item, heading)
                 )
-            except Exception:
+            except PlatformError as exc:
+                await asyncio.to_thread(self._store.release_post, post.id)
+                if exc.permanent:
+                    await self._pause(channel, exc)
+                raise
+            except BaseException:
                 await asyncio.to_thread(self._store.release_post, post.id)
                 raise
             await asyncio.to_thread(self._store.set_post_message, post.id, message)
@@ -128,9 +190,47 @@ class DailySession:
                 selection.cycle,
                 LOW_STOCK_DAYS,
             )
+        self.metrics.post_made()
         log.info("posted %s in %s for %s", selection.item.id, channel, day)
         stored = await asyncio.to_thread(self._store.get_post, post.id)
         return stored or post
+
+    def _abandoned(self, post: Post) -> bool:
+        """A claim whose instance never recorded a message within the claim timeout."""
+        return post.message is None and post.created_at < self._clock() - self._claim_timeout
+
+    async def _deliver(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        """Post with bounded retries of transient errors; permanent ones propagate at once."""
+        failures = 0
+        while True:
+            try:
+                return await self._platform.post_question(channel, reply)
+            except PlatformError as exc:
+                if exc.permanent:
+                    self.metrics.error("post_permanent")
+                    raise
+                retry_after = exc.retry_after
+                error: BaseException = exc
+            except TRANSIENT_ERRORS as exc:
+                retry_after, error = None, exc
+            failures += 1
+            self.metrics.error("post_transient")
+            if failures >= self._retry.attempts:
+                log.warning("posting in %s failed %d times: %s", channel, failures, error)
+                raise error
+            delay = self._retry.delay(failures, retry_after)
+            log.info("posting in %s failed (%s); retrying in %.1fs", channel, error, delay)
+            await self._sleep(delay)
+
+    async def _pause(self, channel: ChannelRef, error: PlatformError) -> None:
+        """Stop posting in a channel the platform refuses for good, and tell its admins."""
+        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        paused = replace(schedule, paused=True)
+        await asyncio.to_thread(self._store.set_schedule, channel, paused)
+        await asyncio.to_thread(self._store.add_notice, channel, pause_notice(channel, error))
+        log.warning("paused %s after a permanent platform error: %s", channel, error)
+        if self.on_pause:
+            self.on_pause(channel, paused)
 
     async def remaining_in_cycle(self, channel: ChannelRef) -> int:
         """How many questions the channel can still get before the bank starts over."""
@@ -170,17 +270,32 @@ class DailySession:
             try:
                 count += await self.reveal(post)
             except Exception:
+                self.metrics.error("reveal")
                 log.exception("revealing post %s in %s failed", post.id, post.channel)
         return count
 
     async def catch_up(self) -> int:
-        """On start-up: make posts missed while down (same local day only) and overdue reveals."""
-        made = 0
-        for channel, _ in await asyncio.to_thread(self._store.list_channels):
-            try:
-                made += (await self.post_if_due(channel)) is not None
-            except Exception:
-                log.exception("catch-up post in %s failed", channel)
+        """On start-up: make posts missed while down (same local day only) and overdue reveals.
+
+        Channels are posted to concurrently (bounded) and in random order, so several
+        instances spread the work and a failing or slow channel never delays the others.
+        """
+        channels = [
+            c for c, s in await asyncio.to_thread(self._store.list_channels) if not s.paused
+        ]
+        random.shuffle(channels)
+        bound = asyncio.Semaphore(CATCH_UP_CONCURRENCY)
+
+        async def one(channel: ChannelRef) -> bool:
+            async with bound:
+                try:
+                    return (await self.post_if_due(channel)) is not None
+                except Exception:
+                    self.metrics.error("catch_up")
+                    log.exception("catch-up post in %s failed", channel)
+                    return False
+
+        made = sum(await asyncio.gather(*(one(channel) for channel in channels)))
         await self.reveal_due()
         return made
 

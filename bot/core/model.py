@@ -206,6 +206,8 @@ class Attempt:
     missed: tuple[str, ...]
     flagged: bool
     created_at: datetime
+    message_id: str = ""
+    """The platform message of the answer ("" if unknown); a redelivery of it is stored once."""
 
 
 @dataclass(frozen=True, slots=True)

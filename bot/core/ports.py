@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import numpy as np
@@ -21,6 +21,58 @@ from bot.core.model import (
 )
 
 Vectors = npt.NDArray[np.float32]
+
+
+class PlatformError(Exception):
+    """What adapters raise when the platform refuses a call.
+
+    ``permanent`` means retrying cannot help (channel gone, bot removed, no permission); the
+    channel is then paused and its admins told. Otherwise the call is retried with backoff,
+    after ``retry_after`` seconds when the platform said so (rate limits).
+    """
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Metrics(Protocol):
+    """Counters and timings the core reports (Prometheus in production, nothing in tests)."""
+
+    def post_made(self) -> None:
+        """A daily question reached the platform."""
+        ...
+
+    def attempt_graded(self) -> None:
+        """An answer attempt was graded and stored."""
+        ...
+
+    def explain_seconds(self, seconds: float) -> None:
+        """How long one explain request took."""
+        ...
+
+    def error(self, kind: str) -> None:
+        """Something failed; ``kind`` is a short stable label such as ``post_transient``."""
+        ...
+
+
+class NoMetrics:
+    """The Metrics that records nothing."""
+
+    def post_made(self) -> None:
+        """Ignored."""
+
+    def attempt_graded(self) -> None:
+        """Ignored."""
+
+    def explain_seconds(self, seconds: float) -> None:
+        """Ignored."""
+
+    def error(self, kind: str) -> None:
+        """Ignored."""
 
 
 class ChatPlatform(Protocol):
@@ -85,8 +137,13 @@ class Store(Protocol):
         cycle: int,
         now: datetime,
         reveal_due_at: datetime | None,
+        takeover_after: timedelta | None = None,
     ) -> Post | None:
-        """Record the post for (channel, local date) before posting; None if one already exists."""
+        """Record the post for (channel, local date) before posting; None if one already exists.
+
+        With ``takeover_after``, a claim that never got its message recorded and is older than
+        that (its instance died mid-post) is taken over atomically and returned instead.
+        """
         ...
 
     def set_post_message(self, post_id: int, message: MessageRef) -> None:
@@ -133,8 +190,16 @@ class Store(Protocol):
         """Posted, unrevealed posts whose reveal time has come."""
         ...
 
-    def add_attempt(self, attempt: Attempt) -> None:
-        """Store a graded answer attempt."""
+    def add_attempt(self, attempt: Attempt) -> bool:
+        """Store a graded answer attempt; False if its message was already stored (redelivery)."""
+        ...
+
+    def add_notice(self, channel: ChannelRef, text: str) -> None:
+        """Keep a message for the channel's admins until their next command."""
+        ...
+
+    def take_notices(self, channel: ChannelRef) -> list[str]:
+        """The channel's pending admin notices, removed so each is shown once."""
         ...
 
     def attempts_for_post(self, post_id: int) -> list[Attempt]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.core import replies
@@ -18,7 +19,7 @@ from bot.core.commands import (
     split_command,
     unknown_command,
 )
-from bot.core.daily import DailySession
+from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
 from bot.core.grading import Grader
 from bot.core.model import (
     Attempt,
@@ -32,7 +33,8 @@ from bot.core.model import (
     Schedule,
     UserRef,
 )
-from bot.core.ports import ChatPlatform, Store
+from bot.core.ports import ChatPlatform, Metrics, NoMetrics, PlatformError, Store
+from bot.core.ratelimit import RateLimiter, slow_down
 from bot.core.retrieval import ExplainResult
 from bot.core.schedules import ScheduleError, apply_settings, describe
 from bot.core.selection import NothingToAsk
@@ -69,16 +71,45 @@ class QotdService:
         admins: frozenset[str] = frozenset(),
         clock: Callable[[], datetime] = utc_now,
         on_schedule_change: ScheduleListener | None = None,
+        rate_limit_per_minute: int = 10,
+        claim_timeout: timedelta = CLAIM_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        metrics: Metrics | None = None,
     ) -> None:
         self.items = tuple(items)
         self.store = store
         self.platform = platform
         self.retriever = retriever
         self.grader = grader
-        self.daily = DailySession(self.items, store, platform, clock)
+        self.daily = DailySession(
+            self.items,
+            store,
+            platform,
+            clock,
+            claim_timeout=claim_timeout,
+            retry=retry,
+            on_pause=on_schedule_change,
+        )
         self._admins = admins
         self._clock = clock
         self._on_schedule_change = on_schedule_change
+        self.limiter = RateLimiter(rate_limit_per_minute, clock)
+        self.metrics = metrics or NoMetrics()
+
+    @property
+    def metrics(self) -> Metrics:
+        """Where counters and timings go (Prometheus when the HTTP port is enabled)."""
+        return self._metrics
+
+    @metrics.setter
+    def metrics(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+        self.daily.metrics = metrics
+
+    def set_schedule_listener(self, listener: ScheduleListener | None) -> None:
+        """Who hears about schedule changes (the scheduler), including automatic pauses."""
+        self._on_schedule_change = listener
+        self.daily.on_pause = listener
 
     # ----- inbound events -------------------------------------------------------------
     async def on_message(self, message: IncomingMessage) -> None:
@@ -104,7 +135,8 @@ class QotdService:
                 await self._say(message.channel, message.user, where, reply)
                 return
             query = command[1] if command else clean_text(text)
-        await self._say(message.channel, message.user, where, await self.explain(query))
+        reply = self._over_limit(message.user) or await self.explain(query)
+        await self._say(message.channel, message.user, where, reply)
 
     async def on_command(self, command: CommandInvocation) -> Reply:
         """A slash command; the returned Reply is the response to its invoker."""
@@ -124,7 +156,32 @@ class QotdService:
             return Reply(private=True, text=str(exc))
         except NothingToAsk as exc:
             return Reply(private=True, text=str(exc))
+        except PlatformError as exc:
+            log.warning("command /%s in %s: platform error %s", name, command.channel, exc)
+            reply = Reply(
+                private=True,
+                text="The platform refused my message, so I could not do that. "
+                "Check that I can still post in this channel, then try again.",
+            )
+        if self.is_admin(command.user):
+            reply = await self._with_notices(command.channel, reply)
         return reply
+
+    async def _with_notices(self, channel: ChannelRef, reply: Reply) -> Reply:
+        """Prefix the admin's reply with notices waiting for them (each shown once)."""
+        notices = await asyncio.to_thread(self.store.take_notices, channel)
+        if not notices:
+            return reply
+        heads = "\n".join(f"**Notice:** {notice}" for notice in notices)
+        return replace(reply, private=True, text=f"{heads}\n\n{reply.text}")
+
+    def _over_limit(self, user: UserRef) -> Reply | None:
+        """The polite refusal when ``user`` made too many explain/grade requests this minute."""
+        wait = self.limiter.wait_seconds(user)
+        if not wait:
+            return None
+        self.metrics.error("rate_limited")
+        return slow_down(wait, self.limiter.per_minute)
 
     async def on_text_command(
         self, channel: ChannelRef, user: UserRef, text: str, thread: MessageRef | None = None
@@ -144,7 +201,8 @@ class QotdService:
             item = self.daily.item(value)
             if item is None:
                 return Reply(private=True, text="That question is no longer in the bank.")
-            return await self.explain(item.question if item.is_prompt else item.topic)
+            limited = self._over_limit(user)
+            return limited or await self.explain(item.question if item.is_prompt else item.topic)
         if action in ("reveal", "skip"):
             return await self.on_command(CommandInvocation(channel, user, action))
         return Reply(private=True, text=f"Unknown action `{replies.clip(action, 40)}`.")
@@ -156,6 +214,10 @@ class QotdService:
             await self.daily.post_if_due(channel)
         except NothingToAsk as exc:
             log.warning("channel %s: %s", channel, exc)
+        except Exception:
+            # Logged here so one channel's failure never surfaces in (or stops) the scheduler.
+            self.metrics.error("daily_post")
+            log.exception("daily post in %s failed; the next tick retries", channel)
 
     async def run_reveals(self) -> int:
         """Periodic tick: reveal every answer whose time has come."""
@@ -171,7 +233,9 @@ class QotdService:
         query = clean_text(query)[:MAX_QUERY_CHARS]
         if not query:
             return Reply(private=True, text="Explain what? Try `/explain lora` or `/topics`.")
+        started = time.perf_counter()
         result = await asyncio.to_thread(self.retriever.search, query, k)
+        self.metrics.explain_seconds(time.perf_counter() - started)
         return replies.explain(query, result.matches, result.abstained, result.nearest_topics)
 
     def is_admin(self, user: UserRef) -> bool:
@@ -187,9 +251,14 @@ class QotdService:
         item = self.daily.item(post.item_id)
         if item is None:
             return
+        limited = self._over_limit(message.user)
+        if limited:
+            await self._private(message, limited)
+            return
         text = clean_text(message.text)
         if item.is_prompt:
-            await self._store_attempt(post.id, message, text, None)
+            if not await self._store_attempt(post.id, message, text, None):
+                return
             await self._react(message, "speech_balloon")
             await self._private(message, replies.prompt_ack())
             return
@@ -203,14 +272,16 @@ class QotdService:
         grade = await asyncio.to_thread(self.grader.grade, item, graded_text, earlier)
         if not grade.attempt:
             return
-        await self._store_attempt(post.id, message, text, grade)
+        if not await self._store_attempt(post.id, message, text, grade):
+            return  # a redelivered message: stored and answered the first time
+        self.metrics.attempt_graded()
         await self._react(message, "warning" if grade.flagged else "white_check_mark")
         truncated = len(text) if len(text) > replies.MAX_GRADED_CHARS else 0
         await self._private(message, replies.feedback(item, grade, truncated))
 
     async def _store_attempt(
         self, post_id: int, message: IncomingMessage, text: str, g: Grade | None
-    ) -> None:
+    ) -> bool:
         attempt = Attempt(
             post_id=post_id,
             user=message.user,
@@ -220,8 +291,10 @@ class QotdService:
             missed=g.missed if g else (),
             flagged=bool(g and g.flagged),
             created_at=self._clock(),
+            message_id=message.message.message_id if message.message else "",
         )
-        await asyncio.to_thread(self.store.add_attempt, attempt)
+        stored: bool = await asyncio.to_thread(self.store.add_attempt, attempt)
+        return stored
 
     async def _react(self, message: IncomingMessage, emoji: str) -> None:
         if message.message is None:
@@ -258,7 +331,7 @@ class QotdService:
         return replace(base, private=True, context=f"{base.context} (status: {status})")
 
     async def _cmd_explain(self, command: CommandInvocation) -> Reply:
-        return await self.explain(command.args)
+        return self._over_limit(command.user) or await self.explain(command.args)
 
     async def _cmd_reveal(self, command: CommandInvocation) -> Reply:
         post = await self.daily.current_post(command.channel)

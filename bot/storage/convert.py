@@ -67,6 +67,7 @@ def attempt_of(row: AttemptRow) -> Attempt:
         missed=tuple(json.loads(row.missed)),
         flagged=row.flagged,
         created_at=row.created_at,
+        message_id=row.message_id or "",
     )
 
 
@@ -92,4 +93,5 @@ def attempt_row(attempt: Attempt) -> AttemptRow:
         missed=json.dumps(list(attempt.missed)),
         flagged=attempt.flagged,
         created_at=attempt.created_at,
+        message_id=attempt.message_id or None,
     )

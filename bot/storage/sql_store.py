@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import ColumnElement, CursorResult, delete, desc, or_, pool, select, update
@@ -25,18 +28,28 @@ from bot.storage.convert import (
 )
 from bot.storage.engine import make_engine, writer
 from bot.storage.migrate import migrate_engine
-from bot.storage.tables import AttemptRow, ChannelRow, PostRow
+from bot.storage.tables import AttemptRow, ChannelRow, NoticeRow, PostRow
+
+log = logging.getLogger(__name__)
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def instance_id() -> str:
+    """This process as other instances see it in claims and logs: ``hostname:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:128]
+
+
 class SqlStore:
     """Channels, posts and attempts in a SQL database; migrates it to head on construction."""
 
-    def __init__(self, url: str, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(
+        self, url: str, clock: Callable[[], datetime] = _utc_now, instance: str = ""
+    ) -> None:
         self.url = url
+        self.instance = instance or instance_id()
         self._engine = make_engine(url)
         self._writer = writer(self._engine)
         self._clock = clock
@@ -135,10 +148,13 @@ class SqlStore:
         cycle: int,
         now: datetime,
         reveal_due_at: datetime | None,
+        takeover_after: timedelta | None = None,
     ) -> Post | None:
         """Record the post for (channel, local date) before posting; None if one already exists.
 
-        The UNIQUE(channel_id, local_date) constraint decides races between processes.
+        The UNIQUE(channel_id, local_date) constraint decides races between processes. With
+        ``takeover_after``, a claim without a recorded message older than that is taken over
+        by one conditional UPDATE, so of several racing instances exactly one wins it.
         """
         row = self._channel(channel)
         post = PostRow(
@@ -149,13 +165,69 @@ class SqlStore:
             created_at=now,
             reveal_due_at=reveal_due_at,
             skipped=False,
+            claimed_by=self.instance,
         )
         try:
             with self._write() as session:
                 session.add(post)
         except IntegrityError:
-            return None
+            if takeover_after is None:
+                return None
+            return self._take_over(
+                row, local_date, item_id, cycle, now, reveal_due_at, takeover_after
+            )
         return post_of(post, row)
+
+    def _take_over(
+        self,
+        channel: ChannelRow,
+        local_date: str,
+        item_id: str,
+        cycle: int,
+        now: datetime,
+        reveal_due_at: datetime | None,
+        takeover_after: timedelta,
+    ) -> Post | None:
+        with self._write() as session:
+            stale = session.scalars(
+                select(PostRow).where(
+                    PostRow.channel_id == channel.id,
+                    PostRow.local_date == local_date,
+                    PostRow.message_id.is_(None),
+                    PostRow.created_at < now - takeover_after,
+                )
+            ).first()
+            if stale is None:
+                return None
+            previous = stale.claimed_by or "an unknown instance"
+            # The WHERE repeats the staleness test: on PostgreSQL a racing instance that updated
+            # the row first makes this UPDATE match nothing once its lock is released.
+            result = session.execute(
+                update(PostRow)
+                .where(
+                    PostRow.id == stale.id,
+                    PostRow.message_id.is_(None),
+                    PostRow.created_at < now - takeover_after,
+                )
+                .values(
+                    item_id=item_id,
+                    cycle=cycle,
+                    created_at=now,
+                    reveal_due_at=reveal_due_at,
+                    claimed_by=self.instance,
+                )
+            )
+            if cast(CursorResult[object], result).rowcount != 1:
+                return None
+            post_id = stale.id
+        log.warning(
+            "%s took over the unposted claim of %s for %s on %s",
+            self.instance,
+            previous,
+            channel_ref(channel),
+            local_date,
+        )
+        return self.get_post(post_id)
 
     def set_post_message(self, post_id: int, message: MessageRef) -> None:
         """Record the platform message (and thread) of a claimed post."""
@@ -233,10 +305,48 @@ class SqlStore:
                 PostRow.reveal_due_at <= now,
             )
 
-    def add_attempt(self, attempt: Attempt) -> None:
-        """Store a graded answer attempt."""
+    def add_attempt(self, attempt: Attempt) -> bool:
+        """Store a graded answer attempt; False if its message was already stored (redelivery)."""
+        try:
+            with self._write() as session:
+                session.add(attempt_row(attempt))
+        except IntegrityError:
+            if attempt.message_id and self._has_attempt(attempt.post_id, attempt.message_id):
+                return False
+            raise
+        return True
+
+    def _has_attempt(self, post_id: int, message_id: str) -> bool:
+        with self._read() as session:
+            found = session.scalars(
+                select(AttemptRow.id).where(
+                    AttemptRow.post_id == post_id, AttemptRow.message_id == message_id
+                )
+            ).first()
+        return found is not None
+
+    def add_notice(self, channel: ChannelRef, text: str) -> None:
+        """Keep a message for the channel's admins until their next command."""
+        channel_id = self._channel(channel).id
         with self._write() as session:
-            session.add(attempt_row(attempt))
+            session.add(NoticeRow(channel_id=channel_id, text=text, created_at=self._clock()))
+
+    def take_notices(self, channel: ChannelRef) -> list[str]:
+        """The channel's pending admin notices, removed so each is shown once."""
+        with self._write() as session:
+            row = self._channel_row(session, channel)
+            if row is None:
+                return []
+            # FOR UPDATE: of two racing commands only one sees (and deletes) the notices.
+            notices = session.scalars(
+                select(NoticeRow)
+                .where(NoticeRow.channel_id == row.id)
+                .order_by(NoticeRow.id)
+                .with_for_update()
+            ).all()
+            if notices:
+                session.execute(delete(NoticeRow).where(NoticeRow.id.in_([n.id for n in notices])))
+            return [notice.text for notice in notices]
 
     def attempts_for_post(self, post_id: int) -> list[Attempt]:
         """Every attempt on a post, oldest first."""

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -74,7 +75,9 @@ class PostRow(Base):
     channel_id: Mapped[int] = mapped_column(
         ForeignKey("channels.id", ondelete="CASCADE"), index=True
     )
-    local_date: Mapped[str] = mapped_column(String(10))
+    local_date: Mapped[str] = mapped_column(
+        String(32)
+    )  # "2026-11-24", or "2026-11-24~1" after /skip
     item_id: Mapped[str] = mapped_column(String(128))
     cycle: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -83,12 +86,17 @@ class PostRow(Base):
     reveal_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class AttemptRow(Base):
-    """A graded answer; ``covered`` and ``missed`` hold JSON lists of key points."""
+    """A graded answer; ``covered`` and ``missed`` hold JSON lists of key points.
+
+    ``message_id`` (the platform message) makes storing a redelivered message a no-op.
+    """
 
     __tablename__ = "attempts"
+    __table_args__ = (Index("uq_attempts_post_message", "post_id", "message_id", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
@@ -100,4 +108,18 @@ class AttemptRow(Base):
     covered: Mapped[str] = mapped_column(Text, default="[]")
     missed: Mapped[str] = mapped_column(Text, default="[]")
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class NoticeRow(Base):
+    """Something the channel's admins must hear on their next command (shown once)."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,17 +1,21 @@
-"""Daily sessions against a real SQLite store: once per local date, catch-up, reveals, skip."""
+"""Daily sessions on SQLite and PostgreSQL: once per local date, catch-up, reveals, skip,
+takeover of abandoned claims, retries and pauses on platform faults."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.core.daily import DailySession
-from bot.core.model import Attempt, ChannelRef, Schedule, UserRef
+from bot.core.daily import DailySession, RetryPolicy
+from bot.core.model import Attempt, ChannelRef, MessageRef, Reply, Schedule, UserRef
+from bot.core.ports import PlatformError
 from bot.storage.sql_store import SqlStore
 from tests.core.items import small_bank
+from tests.dbfixtures import database_url, postgres, postgres_url  # noqa: F401
 from tests.fakes.platform import RecordingPlatform
 
 CHANNEL = ChannelRef("test", "team", "general")
@@ -26,15 +30,30 @@ class Clock:
         return self.now
 
 
+NO_WAIT = RetryPolicy(attempts=3, base_seconds=0.0)
+_opened: list[SqlStore] = []
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'qotd.db'}"
+def db_url(database_url: str) -> Iterator[str]:  # noqa: F811
+    """An empty database on each backend; stores opened by ``session`` are closed after."""
+    yield database_url
+    while _opened:
+        _opened.pop().close()
 
 
-def session(url: str, clock: Clock, platform: RecordingPlatform) -> DailySession:
-    store = SqlStore(url)
+def session(
+    url: str,
+    clock: Clock,
+    platform: object,
+    *,
+    instance: str = "",
+    retry: RetryPolicy = NO_WAIT,
+) -> DailySession:
+    store = SqlStore(url, instance=instance)
+    _opened.append(store)
     store.set_schedule(CHANNEL, PARIS)
-    return DailySession(small_bank(12), store, platform, clock)
+    return DailySession(small_bank(12), store, platform, clock, retry=retry)  # type: ignore[arg-type]
 
 
 async def test_slot_posts_once_per_local_date_however_often_it_fires(db_url: str) -> None:
@@ -70,16 +89,119 @@ async def test_missed_post_of_an_earlier_day_is_not_made_late(db_url: str) -> No
     assert platform.of("post") == []
 
 
+async def test_transient_post_failure_is_retried_and_posts_once(db_url: str) -> None:
+    clock, platform = (
+        Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)),
+        RecordingPlatform(fail_posts=2),
+    )
+    daily = session(db_url, clock, platform)
+    post = await daily.post_if_due(CHANNEL)
+    assert post is not None and post.message is not None
+    assert len(platform.of("post")) == 1
+
+
 async def test_failed_post_releases_the_claim_so_the_next_tick_retries(db_url: str) -> None:
     clock, platform = (
         Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)),
-        RecordingPlatform(fail_posts=1),
+        RecordingPlatform(fail_posts=3),  # every one of the three attempts fails
     )
     daily = session(db_url, clock, platform)
     with pytest.raises(ConnectionError):
         await daily.post_if_due(CHANNEL)
     assert await daily.post_if_due(CHANNEL) is not None
     assert len(platform.of("post")) == 1
+
+
+async def test_claim_of_a_dead_instance_is_taken_over_after_the_timeout(db_url: str) -> None:
+    clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), RecordingPlatform()
+    dead = session(db_url, clock, platform, instance="host-a:1")
+    # Instance A claimed today's slot and died before the platform answered.
+    claim = dead._store.claim_post(CHANNEL, "2026-11-24", "item-00", 0, clock.now, None)
+    assert claim is not None
+    survivor = session(db_url, clock, platform, instance="host-b:2")
+    clock.now += timedelta(minutes=4)
+    assert await survivor.post_if_due(CHANNEL) is None  # A might still be posting
+    clock.now += timedelta(minutes=2)
+    post = await survivor.post_if_due(CHANNEL)
+    assert post is not None and post.id == claim.id and post.message is not None
+    assert await survivor.post_if_due(CHANNEL) is None
+    assert await dead.post_if_due(CHANNEL) is None
+    assert len(platform.of("post")) == 1
+
+
+async def test_racing_takeovers_of_one_abandoned_claim_post_once(db_url: str) -> None:
+    clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), RecordingPlatform()
+    first = session(db_url, clock, platform, instance="host-a:1")
+    first._store.claim_post(CHANNEL, "2026-11-24", "item-00", 0, clock.now, None)
+    clock.now += timedelta(minutes=10)
+    racers = [session(db_url, clock, platform, instance=f"host-{n}:1") for n in "bcd"]
+    results = await asyncio.gather(*(r.post_if_due(CHANNEL) for r in racers))
+    assert sum(r is not None for r in results) == 1
+    assert len(platform.of("post")) == 1
+
+
+class GonePlatform(RecordingPlatform):
+    """The bot was removed from one channel; the others work."""
+
+    gone: ChannelRef | None = None
+
+    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        if channel == self.gone:
+            raise PlatformError("channel_not_found", permanent=True)
+        return await super().post_question(channel, reply)
+
+
+async def test_permanent_error_pauses_the_channel_and_leaves_one_notice(db_url: str) -> None:
+    clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), GonePlatform()
+    platform.gone = CHANNEL
+    daily = session(db_url, clock, platform)
+    paused: list[ChannelRef] = []
+    daily.on_pause = lambda channel, schedule: paused.append(channel)
+    with pytest.raises(PlatformError):
+        await daily.post_if_due(CHANNEL)
+    schedule = daily._store.get_schedule(CHANNEL)
+    assert schedule is not None and schedule.paused and paused == [CHANNEL]
+    [notice] = daily._store.take_notices(CHANNEL)
+    assert "channel_not_found" in notice and "/schedule resume" in notice
+    assert daily._store.take_notices(CHANNEL) == []
+    assert await daily.post_if_due(CHANNEL) is None  # paused: no further attempts
+    assert daily._store.post_for_date(CHANNEL, "2026-11-24") is None
+
+
+class SlowPlatform(RecordingPlatform):
+    """Posting in one channel keeps failing transiently (with real backoff sleeps)."""
+
+    slow: ChannelRef | None = None
+
+    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        if channel == self.slow:
+            raise PlatformError("rate_limited", retry_after=0.3)
+        return await super().post_question(channel, reply)
+
+
+async def test_a_failing_channel_does_not_delay_the_others_in_catch_up(db_url: str) -> None:
+    clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), SlowPlatform()
+    daily = session(db_url, clock, platform, retry=RetryPolicy(attempts=3, base_seconds=0.0))
+    others = [ChannelRef("test", "team", f"c{n}") for n in range(5)]
+    for channel in others:
+        daily._store.set_schedule(channel, PARIS)
+    platform.slow = CHANNEL
+    started = asyncio.get_running_loop().time()
+    posted_at: dict[ChannelRef, float] = {}
+    original = platform.post_question
+
+    async def timed(channel: ChannelRef, reply: Reply) -> MessageRef:
+        ref = await original(channel, reply)
+        posted_at[channel] = asyncio.get_running_loop().time() - started
+        return ref
+
+    platform.post_question = timed  # type: ignore[method-assign]
+    assert await daily.catch_up() == 5
+    elapsed = asyncio.get_running_loop().time() - started
+    assert set(posted_at) == set(others)
+    assert elapsed >= 0.6  # the failing channel waited out its two backoffs …
+    assert max(posted_at.values()) < 0.3  # … while the others were posted straight away
+    assert daily._store.post_for_date(CHANNEL, "2026-11-24") is None  # released for later
 
 
 async def test_answer_is_revealed_at_the_configured_time_once_with_a_wrap_up(db_url: str) -> None:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
-from sqlalchemy.exc import OperationalError
 
 from bot.core.model import ChannelRef
 from bot.storage.sql_store import SqlStore
+from tests.dbfixtures import (  # noqa: F401  (fixtures, found by name)
+    PostgresServer,
+    database_url,
+    postgres,
+    postgres_url,
+)
 
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CHANNEL = ChannelRef("slack", "T1", "C1")
 
 
@@ -29,83 +30,13 @@ class Clock:
         return self.now
 
 
-class PostgresServer:
-    """Creates uniquely named databases on the test server and drops them all at the end."""
-
-    def __init__(self, base_url: str, admin: Engine) -> None:
-        self.base_url = make_url(base_url)
-        self.admin = admin
-        self.created: list[str] = []
-
-    def new_database(self) -> str:
-        """Create an empty database and return its URL."""
-        name = f"qotd_test_{uuid.uuid4().hex[:12]}"
-        with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        self.created.append(name)
-        return self.base_url.set(database=name).render_as_string(hide_password=False)
-
-    def drop_all(self) -> None:
-        with self.admin.connect() as connection:
-            for name in self.created:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """The PostgreSQL server at QOTD_TEST_POSTGRES_URL; skipped when unreachable unless CI=true."""
-    base_url = os.environ.get("QOTD_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    admin = create_engine(
-        base_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        admin.dispose()
-        message = f"PostgreSQL unreachable at {make_url(base_url)!r}: {error.orig}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true: PostgreSQL tests must run)")
-        pytest.skip(f"{message}; set QOTD_TEST_POSTGRES_URL or start the server")
-    server = PostgresServer(base_url, admin)
-    yield server
-    server.drop_all()
-
-
-@pytest.fixture(scope="session")
-def postgres_url(postgres: PostgresServer) -> str:
-    """One migrated database shared by the session; each test empties it afterwards."""
-    url = postgres.new_database()
-    SqlStore(url).close()
-    return url
-
-
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A URL of an empty qotd database on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'qotd.db'}"
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    yield url
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("TRUNCATE attempts, posts, channels RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
 @pytest.fixture
-def store(database_url: str, clock: Clock) -> Iterator[SqlStore]:
+def store(database_url: str, clock: Clock) -> Iterator[SqlStore]:  # noqa: F811
     """A store on an empty database of the parametrised backend."""
     opened = SqlStore(database_url, clock=clock)
     yield opened
@@ -113,7 +44,10 @@ def store(database_url: str, clock: Clock) -> Iterator[SqlStore]:
 
 
 @pytest.fixture
-def open_store(database_url: str, clock: Clock) -> Iterator[Callable[[], SqlStore]]:
+def open_store(
+    database_url: str,  # noqa: F811
+    clock: Clock,
+) -> Iterator[Callable[[], SqlStore]]:
     """Opens further stores (each with its own engine) on the same database."""
     opened: list[SqlStore] = []
 

@@ -27,11 +27,13 @@ def test_upgrade_creates_the_schema_on_a_fresh_file(tmp_path: Path) -> None:
     upgrade(url)  # a second run is a no-op
     engine = create_engine(url)
     schema = inspect(engine)
-    assert {"channels", "posts", "attempts", "alembic_version"} <= set(schema.get_table_names())
+    assert {"channels", "posts", "attempts", "notices", "alembic_version"} <= set(
+        schema.get_table_names()
+    )
     uniques = {tuple(u["column_names"]) for u in schema.get_unique_constraints("posts")}
     assert ("channel_id", "local_date") in uniques
     with engine.connect() as connection:
-        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
     engine.dispose()
 
 
