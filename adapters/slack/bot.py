@@ -1,0 +1,106 @@
+"""The Slack bot assembled: Web API client, Bolt app, core service, scheduler (started once)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.listeners import Listeners
+from adapters.slack.members import Members
+from adapters.slack.platform import SlackPlatform
+from bot.app import Knowledge
+from bot.core.model import ChannelRef, Schedule
+from bot.core.ports import PlatformError, Store
+from bot.core.service import QotdService
+from bot.scheduling import DailyScheduler
+
+log = logging.getLogger(__name__)
+
+
+class SlackBot:
+    """One process's bot; ``start`` (scheduler, catch-up) runs once, however Bolt reconnects."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        knowledge: Knowledge,
+        store: Store,
+        *,
+        signing_secret: str = "",
+        admins: frozenset[str] = frozenset(),
+        admin_cache_seconds: float = 300,
+        process_before_response: bool = False,
+        **service_options: Any,
+    ) -> None:
+        self.platform = SlackPlatform(client, on_channel_lost=self.pause_channel)
+        self.service = QotdService(
+            knowledge.bank.items,
+            store,
+            self.platform,
+            knowledge.retriever,
+            knowledge.grader,
+            admins=admins,
+            on_schedule_change=self.schedule_changed,
+            **service_options,
+        )
+        self.scheduler = DailyScheduler(self.service)
+        self.listeners = Listeners(
+            self.service, Members(client, admin_cache_seconds), self.channel_seen
+        )
+        self.app = AsyncApp(
+            client=client,
+            signing_secret=signing_secret,
+            process_before_response=process_before_response,
+        )
+        self.listeners.register(self.app)
+        self._known: set[ChannelRef] = set()
+
+    async def start(self) -> None:
+        """Start the daily scheduler (once per process) and catch up on missed posts."""
+        if self.scheduler.running:
+            return
+        store = self.service.store
+        self.scheduler.start(await asyncio.to_thread(store.list_channels))
+        made = await self.service.start()
+        log.info("qotd on Slack started; %d missed question(s) posted", made)
+
+    def stop(self) -> None:
+        """Stop the scheduler."""
+        self.scheduler.shutdown()
+
+    def schedule_changed(self, channel: ChannelRef, schedule: Schedule) -> None:
+        """The core's schedule listener: reschedule the channel's daily slot."""
+        if self.scheduler.running:
+            self.scheduler.update(channel, schedule)
+
+    async def channel_seen(self, channel: ChannelRef) -> None:
+        """A channel the bot is used in: registered (default schedule) the first time."""
+        if channel in self._known:
+            return
+        self._known.add(channel)
+        store = self.service.store
+        if await asyncio.to_thread(store.get_schedule, channel) is None:
+            schedule = await asyncio.to_thread(store.ensure_channel, channel)
+            log.info("new Slack channel %s registered for daily questions", channel.channel)
+            self.schedule_changed(channel, schedule)
+
+    async def pause_channel(self, channel: ChannelRef, error: PlatformError) -> None:
+        """Slack refused the channel for good (removed, archived): stop posting until resumed."""
+        store = self.service.store
+        schedule = await asyncio.to_thread(store.ensure_channel, channel)
+        if not schedule.paused:
+            paused = replace(schedule, paused=True)
+            await asyncio.to_thread(store.set_schedule, channel, paused)
+            self.schedule_changed(channel, paused)
+        log.warning(
+            "paused daily questions in Slack channel %s (team %s): %s. Invite the bot back "
+            "(`/invite @qotd`), check with `/qotd doctor`, then `/qotd schedule resume`.",
+            channel.channel,
+            channel.workspace,
+            error,
+        )

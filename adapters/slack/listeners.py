@@ -1,0 +1,184 @@
+"""Bolt listeners: Slack events, /qotd and button clicks translated into QotdService calls."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.response import BoltResponse
+
+from adapters.slack import doctor, render
+from adapters.slack.members import PLATFORM, Members
+from bot.core.model import (
+    ChannelRef,
+    CommandInvocation,
+    IncomingMessage,
+    MessageRef,
+    Reply,
+    UserRef,
+)
+from bot.core.service import QotdService
+
+log = logging.getLogger(__name__)
+
+ACTIONS = re.compile(r"^(explain_related|reveal|skip)$")
+ANSWERED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+"""Message subtypes that are a member speaking; edits, joins, bot posts … are ignored."""
+SHARE_FLAG = "--share"
+
+ChannelSeen = Callable[[ChannelRef], Awaitable[None]]
+
+
+class Deliveries:
+    """Event ids already handled, so Slack's retried deliveries are processed once."""
+
+    def __init__(self, remember: int = 10_000) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._remember = remember
+
+    def first_time(self, event_id: str) -> bool:
+        """True the first time ``event_id`` is offered."""
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > self._remember:
+            self._seen.popitem(last=False)
+        return True
+
+
+def incoming(event: dict[str, Any], team: str, bot_user_id: str, user: UserRef) -> IncomingMessage:
+    """A message or app_mention event as the core's IncomingMessage."""
+    channel = ChannelRef(PLATFORM, team, str(event["channel"]))
+    ts, thread_ts = str(event["ts"]), str(event.get("thread_ts") or "")
+    text = str(event.get("text") or "")
+    return IncomingMessage(
+        channel=channel,
+        user=user,
+        text=text,
+        message=MessageRef(channel, ts, thread_ts),
+        thread=MessageRef(channel, thread_ts, thread_ts) if thread_ts and thread_ts != ts else None,
+        is_direct=event.get("channel_type") == "im",
+        mentions_bot=bool(bot_user_id) and f"<@{bot_user_id}>" in text,
+    )
+
+
+async def respond_with(respond: AsyncRespond, reply: Reply, share: bool = False) -> None:
+    """Answer the invoker through the response_url: ephemeral unless the reply is public."""
+    kind = "in_channel" if share or not reply.private else "ephemeral"
+    for part in render.messages(reply):
+        await respond(
+            text=render.fallback(reply), blocks=part, response_type=kind, replace_original=False
+        )
+
+
+class Listeners:
+    """Translates Bolt requests into core calls; the core decides what is said."""
+
+    def __init__(self, service: QotdService, members: Members, on_channel: ChannelSeen) -> None:
+        self.service = service
+        self.members = members
+        self.on_channel = on_channel
+        self.deliveries = Deliveries()
+        self.heard: set[str] = set()
+        """Channels a plain message event came from (doctor: thread replies can arrive)."""
+
+    def register(self, app: AsyncApp) -> None:
+        """Attach every listener to the Bolt app."""
+        app.middleware(self.once_per_event)
+        app.event("message")(self.on_message)
+        app.event("app_mention")(self.on_mention)
+        app.event("member_joined_channel")(self.on_joined)
+        app.command("/qotd")(self.on_command)
+        app.action(ACTIONS)(self.on_action)
+
+    async def once_per_event(
+        self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Acknowledge a retried delivery of an event already handled, without handling it."""
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and not self.deliveries.first_time(event_id):
+            log.info("ignoring a retried delivery of event %s", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    async def on_message(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+        """Members' messages: answers in threads, DMs; mentions are left to ``on_mention``."""
+        if event.get("bot_id") or event.get("subtype") not in ANSWERED_SUBTYPES:
+            return
+        bot = str(context.get("bot_user_id") or "")
+        if not event.get("user") or event.get("user") == bot:
+            return
+        if event.get("channel_type") != "im":
+            self.heard.add(str(event["channel"]))
+            if bot and f"<@{bot}>" in str(event.get("text") or ""):
+                return  # the app_mention event of the same message handles it
+        await self._deliver(event, body, bot)
+
+    async def on_mention(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+        """``@qotd explain X`` (or a command) in a channel or thread."""
+        if event.get("bot_id") or not event.get("user"):
+            return
+        await self._deliver(event, body, str(context.get("bot_user_id") or ""))
+
+    async def on_joined(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+        """The bot invited to a channel: register it for daily questions."""
+        if event.get("user") == context.get("bot_user_id"):
+            await self.on_channel(ChannelRef(PLATFORM, _team(body), str(event["channel"])))
+
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        """``/qotd <sub> args``: ack at once, then ask the core (``doctor`` is answered here)."""
+        await ack()
+        name, _, args = str(command.get("text") or "").strip().partition(" ")
+        args, share = _share(args.strip())
+        channel = ChannelRef(PLATFORM, _team(body), str(command["channel_id"]))
+        user = await self.members.get(str(command["user_id"]), str(command.get("user_name", "")))
+        await self.on_channel(channel)
+        if name.lower() == "doctor":
+            heard = channel.channel in self.heard
+            reply = await doctor.diagnose(self.members.client, channel, heard)
+        else:
+            invocation = CommandInvocation(channel, user, name.lower() or "help", args)
+            reply = await self.service.on_command(invocation)
+        await respond_with(respond, reply, share)
+
+    async def on_action(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        """A button on a question post: ack, then answer the clicker (ephemeral)."""
+        await ack()
+        channel = ChannelRef(PLATFORM, _team(body), str((body.get("channel") or {})["id"]))
+        user = await self.members.get(str(body["user"]["id"]), str(body["user"].get("name", "")))
+        reply = await self.service.on_action(
+            str(action["action_id"]), str(action.get("value") or ""), channel, user
+        )
+        await respond_with(respond, reply)
+
+    async def _deliver(self, event: dict[str, Any], body: dict[str, Any], bot: str) -> None:
+        user = await self.members.get(str(event["user"]))
+        message = incoming(event, _team(body), bot, user)
+        if not message.is_direct:
+            await self.on_channel(message.channel)
+        await self.service.on_message(message)
+
+
+def _team(body: dict[str, Any]) -> str:
+    team = (
+        body.get("team_id")
+        or (body.get("team") or {}).get("id")
+        or body.get("user", {}).get("team_id", "")
+    )
+    return str(team)
+
+
+def _share(args: str) -> tuple[str, bool]:
+    """``/qotd explain lora --share`` answers in the channel instead of privately."""
+    if args == SHARE_FLAG or args.endswith(" " + SHARE_FLAG):
+        return args[: -len(SHARE_FLAG)].strip(), True
+    return args, False

@@ -1,0 +1,149 @@
+"""The ChatPlatform port on the Slack Web API: Block Kit posts, thread replies, ephemerals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from adapters.slack import render
+from bot.core.model import ChannelRef, MessageRef, Reply, UserRef
+from bot.core.ports import PlatformError
+
+log = logging.getLogger(__name__)
+
+CHANNEL_LOST = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+"""Errors meaning the bot cannot post in the channel until someone fixes its access."""
+
+PERMANENT = CHANNEL_LOST | {"restricted_action", "missing_scope", "msg_too_long", "invalid_blocks"}
+
+ChannelLost = Callable[[ChannelRef, PlatformError], Awaitable[None]]
+
+
+def web_client(token: str, base_url: str, *, retries: int = 3) -> AsyncWebClient:
+    """An AsyncWebClient that retries 429s (after Retry-After), 5xx and dropped connections."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=retries),
+            AsyncServerErrorRetryHandler(max_retry_count=retries),
+            AsyncConnectionErrorRetryHandler(max_retry_count=retries),
+        ],
+    )
+
+
+def platform_error(method: str, exc: Exception) -> PlatformError:
+    """A Slack failure as the core's PlatformError (permanent when retrying cannot help)."""
+    if not isinstance(exc, SlackApiError):
+        return PlatformError(f"Slack {method} failed: {exc!r}")
+    code = str(exc.response.get("error", "")) or f"HTTP {exc.response.status_code}"
+    retry_after: float | None = None
+    if exc.response.status_code == 429:
+        retry_after = float(exc.response.headers.get("Retry-After", 1) or 1)
+    return PlatformError(
+        f"Slack {method}: {code}", permanent=code in PERMANENT, retry_after=retry_after
+    )
+
+
+def error_code(exc: PlatformError) -> str:
+    """The Slack error code inside a PlatformError made by ``platform_error``."""
+    return str(exc).rsplit(": ", 1)[-1]
+
+
+class SlackPlatform:
+    """Implements the core's ChatPlatform with an AsyncWebClient."""
+
+    def __init__(self, client: AsyncWebClient, on_channel_lost: ChannelLost | None = None) -> None:
+        self.client = client
+        self.on_channel_lost = on_channel_lost
+
+    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        """The question with its buttons; the thread is the message's own ``ts``.
+
+        A lost channel is not reported here: the core pauses it (and tells the admins).
+        """
+        first, *more = render.messages(reply)
+        sent = await self._post(channel, reply, first)
+        ts = str(sent["ts"])
+        for extra in more:
+            await self._post(channel, reply, extra, thread_ts=ts)
+        return MessageRef(channel, ts, ts)
+
+    async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:
+        """Visible replies in the thread of ``thread`` (a long reply as several messages)."""
+        thread_ts = thread.thread_id or thread.message_id
+        ts = ""
+        try:
+            for part in render.messages(reply):
+                sent = await self._post(thread.channel, reply, part, thread_ts=thread_ts)
+                ts = str(sent["ts"])
+        except PlatformError as exc:
+            await self._lost(thread.channel, exc)
+            raise
+        return MessageRef(thread.channel, ts, thread_ts)
+
+    async def reply_privately(
+        self, channel: ChannelRef, user: UserRef, reply: Reply, thread: MessageRef | None = None
+    ) -> None:
+        """An ephemeral message only ``user`` sees, in the thread when one is given."""
+        extra: dict[str, Any] = {"user": user.user_id}
+        if thread is not None:
+            extra["thread_ts"] = thread.thread_id or thread.message_id
+        for part in render.messages(reply):
+            await self._call(
+                "chat.postEphemeral",
+                channel=channel.channel,
+                blocks=part,
+                text=render.fallback(reply),
+                **extra,
+            )
+
+    async def react(self, message: MessageRef, emoji: str) -> None:
+        """A reaction by its Slack name (the core's neutral names are Slack's)."""
+        try:
+            await self._call(
+                "reactions.add",
+                channel=message.channel.channel,
+                timestamp=message.message_id,
+                name=emoji,
+            )
+        except PlatformError as exc:
+            if error_code(exc) == "already_reacted":
+                return
+            await self._lost(message.channel, exc)
+            raise
+
+    async def _post(
+        self, channel: ChannelRef, reply: Reply, blocks: list[render.Block], thread_ts: str = ""
+    ) -> AsyncSlackResponse:
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        return await self._call(
+            "chat.postMessage",
+            channel=channel.channel,
+            blocks=blocks,
+            text=render.fallback(reply),
+            unfurl_links=False,
+            unfurl_media=False,
+            **extra,
+        )
+
+    async def _call(self, method: str, **kwargs: Any) -> AsyncSlackResponse:
+        try:
+            return await self.client.api_call(method, json=kwargs)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise platform_error(method, exc) from exc
+
+    async def _lost(self, channel: ChannelRef, exc: PlatformError) -> None:
+        if error_code(exc) in CHANNEL_LOST and self.on_channel_lost is not None:
+            await self.on_channel_lost(channel, exc)

@@ -1,0 +1,146 @@
+"""Core Replies as Slack Block Kit: Markdown → mrkdwn, escaped (no pings), split to limits."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.core.commands import COMMANDS
+from bot.core.model import Reply
+
+Block = dict[str, Any]
+
+MAX_SECTION_CHARS = 3000
+MAX_BLOCKS = 50
+MAX_HEADER_CHARS = 150
+MAX_BUTTON_LABEL = 75
+MAX_BUTTON_VALUE = 2000
+MAX_FALLBACK_CHARS = 300
+
+_FENCE = re.compile(r"(```.*?```)", re.S)
+_INLINE_CODE = re.compile(r"(`[^`\n]+`)")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s|]+)\)")
+_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
+_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.I)
+_SLASH = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")\b")
+
+
+def escape(text: str) -> str:
+    """Slack's control characters escaped, so ``<!channel>`` or ``<@U1>`` show as typed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def defuse(text: str) -> str:
+    """A word joiner after ``@`` in ``@channel``/``@here``/``@everyone``: shown, never a ping."""
+    return _BROADCAST.sub("@\u2060\\1", text)
+
+
+def slash_commands(markdown: str) -> str:
+    """The core's ``/explain`` is ``/qotd explain`` on Slack (one slash command)."""
+    return _SLASH.sub(r"/qotd \1", markdown)
+
+
+def mrkdwn(markdown: str) -> str:
+    """Markdown as Slack mrkdwn; every ``&``, ``<``, ``>`` of the input is escaped."""
+    out: list[str] = []
+    for n, part in enumerate(_FENCE.split(markdown)):
+        if n % 2:  # a fenced code block: drop the language tag, keep the code verbatim
+            out.append("```" + escape(re.sub(r"^```[\w+-]*\n?", "", part)))
+        else:
+            out.append(_inline(part))
+    return "".join(out)
+
+
+def _inline(text: str) -> str:
+    pieces = _INLINE_CODE.split(text)
+    for n, piece in enumerate(pieces):
+        if n % 2:
+            pieces[n] = escape(piece)
+            continue
+        piece = defuse(escape(piece))
+        piece = _HEADING.sub(lambda m: f"\x00{m.group(1)}\x00", piece)
+        piece = _BULLET.sub(r"\1• ", piece)
+        piece = _BOLD.sub(lambda m: f"\x00{m.group(2)}\x00", piece)
+        piece = _ITALIC.sub(r"_\1_", piece)
+        piece = _STRIKE.sub(r"~\1~", piece)
+        piece = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", piece)
+        pieces[n] = piece.replace("\x00", "*")
+    return "".join(pieces)
+
+
+def chunks(text: str, limit: int = MAX_SECTION_CHARS) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut at paragraphs, lines or words.
+
+    A code block cut in two is closed and reopened, so both halves still render as code.
+    """
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[: limit - 4]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        cut = cut if cut > limit // 2 else limit - 4
+        head, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        if head.count("```") % 2:
+            head, rest = head + "\n```", "```\n" + rest
+        pieces.append(head)
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def _text(kind: str, text: str) -> Block:
+    if kind == "plain_text":
+        return {"type": "plain_text", "text": text, "emoji": True}
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def blocks(reply: Reply) -> list[Block]:
+    """Header, sections, context (fields, then context) and actions, in that order."""
+    out: list[Block] = []
+    if reply.title:
+        title = " ".join(reply.title.split())
+        if len(title) > MAX_HEADER_CHARS:
+            title = title[: MAX_HEADER_CHARS - 1] + "…"
+        out.append({"type": "header", "text": _text("plain_text", title)})
+    for piece in chunks(mrkdwn(slash_commands(reply.text))):
+        out.append({"type": "section", "text": _text("mrkdwn", piece)})
+    if reply.fields:
+        line = "  ·  ".join(f"*{escape(f.name)}:* {mrkdwn(f.value)}" for f in reply.fields)
+        out.append({"type": "context", "elements": [_text("mrkdwn", chunks(line)[0])]})
+    if reply.context:
+        note = chunks(mrkdwn(slash_commands(reply.context)))[0]
+        out.append({"type": "context", "elements": [_text("mrkdwn", note)]})
+    if reply.buttons:
+        elements = [
+            {
+                "type": "button",
+                "action_id": b.action,
+                "text": _text("plain_text", b.label[:MAX_BUTTON_LABEL]),
+                "value": b.value[:MAX_BUTTON_VALUE],
+            }
+            for b in reply.buttons
+        ]
+        out.append({"type": "actions", "block_id": "qotd_actions", "elements": elements})
+    return out
+
+
+def fallback(reply: Reply) -> str:
+    """The notification text sent beside the blocks (escaped like them)."""
+    plain = reply.title or " ".join(reply.text.split())
+    if len(plain) > MAX_FALLBACK_CHARS:
+        plain = plain[: MAX_FALLBACK_CHARS - 1] + "…"
+    return defuse(escape(plain))
+
+
+def messages(reply: Reply) -> list[list[Block]]:
+    """The reply as one or more messages of at most 50 blocks (the buttons stay in the first)."""
+    every = blocks(reply)
+    actions = [b for b in every if b["type"] == "actions"]
+    rest = [b for b in every if b["type"] != "actions"]
+    first = rest[: MAX_BLOCKS - len(actions)] + actions
+    more = rest[MAX_BLOCKS - len(actions) :]
+    return [first] + [more[i : i + MAX_BLOCKS] for i in range(0, len(more), MAX_BLOCKS)]
