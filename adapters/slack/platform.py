@@ -96,10 +96,18 @@ class SlackPlatform:
     async def reply_privately(
         self, channel: ChannelRef, user: UserRef, reply: Reply, thread: MessageRef | None = None
     ) -> None:
-        """An ephemeral message only ``user`` sees, in the thread when one is given."""
+        """An ephemeral message only ``user`` sees, in the thread when one is given.
+
+        In a DM with the bot a plain message is already private (and, unlike an ephemeral,
+        stays in the history).
+        """
+        if channel.channel.startswith("D"):
+            for part in render.messages(reply):
+                await self._post(channel, reply, part)
+            return
         extra: dict[str, Any] = {"user": user.user_id}
-        if thread is not None:
-            extra["thread_ts"] = thread.thread_id or thread.message_id
+        if thread is not None and thread.thread_id:
+            extra["thread_ts"] = thread.thread_id
         for part in render.messages(reply):
             await self._call(
                 "chat.postEphemeral",

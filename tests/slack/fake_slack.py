@@ -1,0 +1,252 @@
+"""A fake Slack on 127.0.0.1: Web API, response_url webhooks and a Socket Mode websocket.
+
+It records every call (method and body) so tests assert on what a Slack user would see, and
+signs requests to the bot exactly as Slack does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_USER = "UQOTDBOT"
+TEAM = "T0001"
+SCOPES = (
+    "app_mentions:read,channels:history,channels:read,chat:write,commands,groups:history,"
+    "groups:read,im:history,reactions:write,users:read"
+)
+
+
+@dataclass
+class Call:
+    """One request that reached the fake."""
+
+    method: str
+    body: dict[str, Any]
+
+
+@dataclass
+class Canned:
+    """A response served once instead of the default (an error, a 429 …)."""
+
+    status: int = 200
+    body: dict[str, Any] = field(default_factory=lambda: {"ok": True})
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    """The Web API at ``{url}api/``, response URLs at ``{url}respond/N``, a websocket."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.canned: dict[str, list[Canned]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.scopes = SCOPES
+        self.channel_info: dict[str, Any] = {"is_member": True, "is_private": False}
+        self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.acks: list[dict[str, Any]] = []
+        self._ts = itertools.count(100)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        """Listen on a free port of 127.0.0.1."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{n}", self._respond)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/"
+
+    async def stop(self) -> None:
+        """Close the server."""
+        if self._runner:
+            await self._runner.cleanup()
+
+    # ----- what tests read ------------------------------------------------------------
+    def called(self, method: str) -> list[dict[str, Any]]:
+        """Bodies of every call of ``method``, in order."""
+        return [c.body for c in self.calls if c.method == method]
+
+    def fail_next(self, method: str, *responses: Canned) -> None:
+        """Serve these responses to the next calls of ``method``."""
+        self.canned.setdefault(method, []).extend(responses)
+
+    # ----- handlers -------------------------------------------------------------------
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            body.update(await request.json())
+        elif request.can_read_body:
+            body.update(dict(await request.post()))
+        self.calls.append(Call(method, body))
+        queued = self.canned.get(method)
+        if queued:
+            canned = queued.pop(0)
+            return web.json_response(canned.body, status=canned.status, headers=canned.headers)
+        return web.json_response(self._answer(method, body), headers=self._headers(method))
+
+    def _headers(self, method: str) -> dict[str, str]:
+        return {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
+
+    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "user_id": BOT_USER,
+                "user": "qotd",
+                "team": "Acme",
+                "team_id": TEAM,
+                "bot_id": "BQOTD",
+            }
+        if method == "chat.postMessage":
+            return {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": f"1764000000.000{next(self._ts)}",
+            }
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1764000000.000{next(self._ts)}"}
+        if method == "users.info":
+            user = self.users.get(
+                str(body.get("user")), {"id": body.get("user"), "name": "someone"}
+            )
+            return {"ok": True, "user": user}
+        if method == "conversations.info":
+            return {"ok": True, "channel": {"id": body.get("channel"), **self.channel_info}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}socket"}
+        return {"ok": True}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.calls.append(Call(f"respond/{request.match_info['n']}", await request.json()))
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+
+        async def read() -> None:
+            async for msg in ws:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    self.acks.append(json.loads(msg.data))
+
+        reader = asyncio.create_task(read())
+        try:
+            while not ws.closed:
+                await ws.send_json(await self.envelopes.get())
+        finally:
+            reader.cancel()
+        return ws
+
+
+class Signer:
+    """Sends requests to the bot's /slack/events signed the way Slack signs them."""
+
+    def __init__(self, url: str, secret: str = SECRET) -> None:
+        self.url = url
+        self._verifier = SignatureVerifier(secret)
+
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str]:
+        """POST ``body`` with Slack's signature headers; returns status and response text."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        verifier = SignatureVerifier(secret) if secret else self._verifier
+        signed = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body),
+            **(headers or {}),
+        }
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.url, data=body.encode(), headers=signed) as response,
+        ):
+            return response.status, await response.text()
+
+    async def event(self, event: dict[str, Any], event_id: str, **kw: Any) -> tuple[int, str]:
+        """An Events API envelope around ``event``."""
+        envelope = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "api_app_id": "AQOTD",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+        }
+        return await self.post(json.dumps(envelope), "application/json", **kw)
+
+    async def command(
+        self, text: str, user: str, channel: str, response_url: str, **kw: Any
+    ) -> tuple[int, str]:
+        """A form-encoded ``/qotd`` slash command."""
+        form = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "team_domain": "acme",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/qotd",
+            "text": text,
+            "api_app_id": "AQOTD",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+        return await self.post(
+            urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kw
+        )
+
+    async def click(
+        self, action: str, value: str, user: str, channel: str, message_ts: str, response_url: str
+    ) -> tuple[int, str]:
+        """A ``block_actions`` payload for a button on a message."""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "AQOTD",
+            "token": "legacy",
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
+            "trigger_id": "1.2.3",
+            "channel": {"id": channel, "name": "general"},
+            "message": {"type": "message", "ts": message_ts, "text": "question"},
+            "response_url": response_url,
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action,
+                    "block_id": "qotd_actions",
+                    "value": value,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return await self.post(body, "application/x-www-form-urlencoded")
