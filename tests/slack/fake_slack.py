@@ -149,8 +149,13 @@ class FakeSlack:
 
         reader = asyncio.create_task(read())
         try:
-            while not ws.closed:
-                await ws.send_json(await self.envelopes.get())
+            while not reader.done():
+                getter = asyncio.ensure_future(self.envelopes.get())
+                await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    break
+                await ws.send_json(getter.result())
         finally:
             reader.cancel()
         return ws
