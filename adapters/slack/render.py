@@ -56,20 +56,23 @@ def mrkdwn(markdown: str) -> str:
 
 
 def _inline(text: str) -> str:
-    pieces = _INLINE_CODE.split(text)
-    for n, piece in enumerate(pieces):
-        if n % 2:
-            pieces[n] = escape(piece)
-            continue
-        piece = defuse(escape(piece))
-        piece = _HEADING.sub(lambda m: f"\x00{m.group(1)}\x00", piece)
-        piece = _BULLET.sub(r"\1• ", piece)
-        piece = _BOLD.sub(lambda m: f"\x00{m.group(2)}\x00", piece)
-        piece = _ITALIC.sub(r"_\1_", piece)
-        piece = _STRIKE.sub(r"~\1~", piece)
-        piece = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", piece)
-        pieces[n] = piece.replace("\x00", "*")
-    return "".join(pieces)
+    # Code spans are set aside first, so emphasis may wrap them and nothing inside them changes.
+    codes: list[str] = []
+
+    def stash(match: re.Match[str]) -> str:
+        codes.append(escape(match.group(0)))
+        return f"\x01{len(codes) - 1}\x01"
+
+    text = _INLINE_CODE.sub(stash, text.replace("\x00", "").replace("\x01", ""))
+    text = defuse(escape(text))
+    text = _HEADING.sub(lambda m: f"\x00{m.group(1)}\x00", text)
+    text = _BULLET.sub(r"\1• ", text)
+    text = _BOLD.sub(lambda m: f"\x00{m.group(2)}\x00", text)
+    text = _ITALIC.sub(r"_\1_", text)
+    text = _STRIKE.sub(r"~\1~", text)
+    text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
+    text = text.replace("\x00", "*")
+    return re.sub("\x01(\\d+)\x01", lambda m: codes[int(m.group(1))], text)
 
 
 def chunks(text: str, limit: int = MAX_SECTION_CHARS) -> list[str]:
