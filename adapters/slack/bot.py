@@ -79,8 +79,11 @@ class SlackBot:
             self.scheduler.update(channel, schedule)
 
     async def channel_seen(self, channel: ChannelRef) -> None:
-        """A channel the bot is used in: registered (default schedule) the first time."""
-        if channel in self._known:
+        """A channel the bot is used in: registered (default schedule) the first time.
+
+        DMs with the bot (ids starting with D) get no daily question.
+        """
+        if channel in self._known or channel.channel.startswith("D"):
             return
         self._known.add(channel)
         store = self.service.store

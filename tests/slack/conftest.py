@@ -48,8 +48,14 @@ async def fake() -> AsyncIterator[FakeSlack]:
     await server.stop()
 
 
-def make_bot(fake: FakeSlack, knowledge: Knowledge, db: Path) -> SlackBot:
-    """The SlackBot as the runner builds it, pointed at the fake (listeners finish in-request)."""
+def make_bot(
+    fake: FakeSlack, knowledge: Knowledge, db: Path, *, process_before_response: bool = True
+) -> SlackBot:
+    """The SlackBot as the runner builds it, pointed at the fake.
+
+    Tests let listeners finish before the HTTP response (``process_before_response``), so
+    assertions never race them; production acks first.
+    """
     store = SqlStore(f"sqlite:///{db}")
     store.set_schedule(GENERAL, Schedule(hour=0, timezone="UTC", weekdays=tuple(range(7))))
     return SlackBot(
@@ -57,7 +63,7 @@ def make_bot(fake: FakeSlack, knowledge: Knowledge, db: Path) -> SlackBot:
         knowledge,
         store,
         signing_secret=SECRET,
-        process_before_response=True,
+        process_before_response=process_before_response,
         retry=RetryPolicy(attempts=2, base_seconds=0.01),
         rate_limit_per_minute=0,
     )

@@ -83,3 +83,8 @@ async def test_members_are_looked_up_once_while_cached(harness: Harness) -> None
     for n in range(3):
         await harness.slack.command("help", BOB, GENERAL.channel, harness.response_url(n))
     assert len(harness.fake.called("users.info")) == 1
+
+
+async def test_commands_in_a_dm_do_not_register_it_for_daily_questions(harness: Harness) -> None:
+    await harness.slack.command("today", ADA, "D0ADA", harness.response_url())
+    assert harness.bot.service.store.get_schedule(ChannelRef("slack", TEAM, "D0ADA")) is None

@@ -1,0 +1,59 @@
+"""Slack's 3-second rule: /qotd is acknowledged before the core does any work."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from adapters.slack.settings import EVENTS_PATH
+from bot.app import Knowledge
+from bot.core.model import CommandInvocation, Reply
+from tests.slack.conftest import BOB, GENERAL, make_bot
+from tests.slack.fake_slack import FakeSlack, Signer
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_slow_command_is_acked_at_once_and_answered_later(
+    fake: FakeSlack, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    bot = make_bot(fake, knowledge, tmp_path / "q.db", process_before_response=False)
+    bot.listeners.service = Slow(bot.listeners.service)  # type: ignore[assignment]
+    runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    slack = Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}")
+    try:
+        started = time.monotonic()
+        status, _ = await slack.command("topics", BOB, GENERAL.channel, f"{fake.url}respond/1")
+        acked_after = time.monotonic() - started
+        assert status == 200 and acked_after < 1.0
+        assert fake.called("respond/1") == []
+        for _ in range(100):
+            if fake.called("respond/1"):
+                break
+            await asyncio.sleep(0.05)
+        [reply] = fake.called("respond/1")
+        assert reply["response_type"] == "ephemeral"
+    finally:
+        await runner.cleanup()
+        bot.service.store.close()
+
+
+class Slow:
+    """The service, with commands that take longer than Slack's three seconds would allow."""
+
+    def __init__(self, service: Any) -> None:
+        self._service = service
+
+    async def on_command(self, command: CommandInvocation) -> Reply:
+        await asyncio.sleep(1.5)
+        reply: Reply = await self._service.on_command(command)
+        return reply
