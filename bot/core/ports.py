@@ -216,6 +216,10 @@ class Store(Protocol):
         """Members ranked by points earned since ``since`` (all time when None)."""
         ...
 
+    def ping(self) -> None:
+        """Raise if the database cannot be reached (health checks)."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

@@ -379,6 +379,11 @@ class SqlStore:
                 return []
             return progress.leaderboard(session, row.id, since, limit, timezone, self._clock())
 
+    def ping(self) -> None:
+        """Raise if the database cannot be reached (health checks)."""
+        with self._read() as session:
+            session.execute(select(1))
+
     def close(self) -> None:
         """Release connections."""
         self._engine.dispose()
