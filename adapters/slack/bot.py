@@ -81,16 +81,21 @@ class SlackBot:
     async def channel_seen(self, channel: ChannelRef) -> None:
         """A channel the bot is used in: registered (default schedule) the first time.
 
-        DMs with the bot (ids starting with D) get no daily question.
+        A DM with the bot is registered paused: `/qotd today` there still posts on demand, but
+        no daily question follows (a member could not pause it: that needs an admin).
         """
-        if channel in self._known or channel.channel.startswith("D"):
+        if channel in self._known:
             return
         self._known.add(channel)
         store = self.service.store
-        if await asyncio.to_thread(store.get_schedule, channel) is None:
-            schedule = await asyncio.to_thread(store.ensure_channel, channel)
-            log.info("new Slack channel %s registered for daily questions", channel.channel)
-            self.schedule_changed(channel, schedule)
+        if await asyncio.to_thread(store.get_schedule, channel) is not None:
+            return
+        if channel.channel.startswith("D"):
+            await asyncio.to_thread(store.set_schedule, channel, Schedule(paused=True))
+            return
+        schedule = await asyncio.to_thread(store.ensure_channel, channel)
+        log.info("new Slack channel %s registered for daily questions", channel.channel)
+        self.schedule_changed(channel, schedule)
 
     async def pause_channel(self, channel: ChannelRef, error: PlatformError) -> None:
         """Slack refused the channel for good (removed, archived): stop posting until resumed."""

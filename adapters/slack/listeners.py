@@ -163,8 +163,7 @@ class Listeners:
     async def _deliver(self, event: dict[str, Any], body: dict[str, Any], bot: str) -> None:
         user = await self.members.get(str(event["user"]))
         message = incoming(event, _team(body), bot, user)
-        if not message.is_direct:
-            await self.on_channel(message.channel)
+        await self.on_channel(message.channel)
         await self.service.on_message(message)
 
 

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from pydantic import SecretStr, ValidationError
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -121,6 +122,11 @@ async def _serve(
         raise ValueError(
             f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error')}). Copy the Bot User "
             f"OAuth Token again from {APPS} → your app → OAuth & Permissions."
+        ) from exc
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise ValueError(
+            f"Could not reach the Slack Web API at {ssettings.api_url} ({exc}). Check the network "
+            "or proxy, or SLACK_API_URL if you set it."
         ) from exc
     bot = SlackBot(
         client,

@@ -85,6 +85,11 @@ async def test_members_are_looked_up_once_while_cached(harness: Harness) -> None
     assert len(harness.fake.called("users.info")) == 1
 
 
-async def test_commands_in_a_dm_do_not_register_it_for_daily_questions(harness: Harness) -> None:
+async def test_today_in_a_dm_posts_on_demand_but_no_daily_question_follows(
+    harness: Harness,
+) -> None:
     await harness.slack.command("today", ADA, "D0ADA", harness.response_url())
-    assert harness.bot.service.store.get_schedule(ChannelRef("slack", TEAM, "D0ADA")) is None
+    [question] = harness.fake.called("chat.postMessage")
+    assert question["channel"] == "D0ADA" and question["blocks"][0]["type"] == "header"
+    schedule = harness.bot.service.store.get_schedule(ChannelRef("slack", TEAM, "D0ADA"))
+    assert schedule is not None and schedule.paused

@@ -271,3 +271,13 @@ async def test_non_admin_clicking_skip_is_refused(harness: Harness) -> None:
     [refusal] = harness.fake.called("respond/1")
     assert "Only admins" in texts(refusal)
     assert len(harness.fake.called("chat.postMessage")) == 1
+
+
+async def test_slack_server_error_is_retried(harness: Harness, knowledge: Knowledge) -> None:
+    question_ts = await post_question(harness, lora_item(knowledge))
+    harness.fake.fail_next("reactions.add", Canned(503, {"ok": False, "error": "fatal_error"}))
+    await harness.slack.event(
+        thread_reply(ADA, LORA_ANSWER, "1764000030.000100", question_ts), "Ev-5xx"
+    )
+    assert len(harness.fake.called("reactions.add")) == 2  # the 503, then the retry
+    assert len(harness.fake.called("chat.postEphemeral")) == 1
