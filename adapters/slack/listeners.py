@@ -153,7 +153,8 @@ class Listeners:
     ) -> None:
         """A button on a question post: ack, then answer the clicker (ephemeral)."""
         await ack()
-        channel = ChannelRef(PLATFORM, _team(body), str((body.get("channel") or {})["id"]))
+        where = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+        channel = ChannelRef(PLATFORM, _team(body), str(where))
         user = await self.members.get(str(body["user"]["id"]), str(body["user"].get("name", "")))
         reply = await self.service.on_action(
             str(action["action_id"]), str(action.get("value") or ""), channel, user

@@ -50,7 +50,9 @@ def platform_error(method: str, exc: Exception) -> PlatformError:
     code = str(exc.response.get("error", "")) or f"HTTP {exc.response.status_code}"
     retry_after: float | None = None
     if exc.response.status_code == 429:
-        retry_after = float(exc.response.headers.get("Retry-After", 1) or 1)
+        headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+        value = headers.get("retry-after") or 1
+        retry_after = float(value[0] if isinstance(value, list) else value)
     return PlatformError(
         f"Slack {method}: {code}", permanent=code in PERMANENT, retry_after=retry_after
     )
