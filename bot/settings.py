@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
 
 from bot.embeddings import DEFAULT_MODEL
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (for logs and messages)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy understands: show none of it
+        return "<unparsable database URL>"
 
 
 class Settings(BaseSettings):
@@ -78,6 +88,11 @@ class Settings(BaseSettings):
     def admin_ids(self) -> frozenset[str]:
         """The configured admin user ids."""
         return frozenset(a.strip() for a in self.admins.split(",") if a.strip())
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Secrets print as '**********' already; the database URL may carry a password too.
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "database_url" else value
 
     def service_options(self) -> dict[str, Any]:
         """The reliability settings as keyword arguments of ``QotdService``."""
