@@ -121,7 +121,9 @@ def _run_console(settings: Any) -> None:
         scheduler = DailyScheduler(service)
         service_channels = await asyncio.to_thread(service.store.list_channels)
         scheduler.start(service_channels)
-        ops = await _start_ops(settings, service)
+        from bot.http_service import serve_ops
+
+        ops = await serve_ops(settings, service)
         try:
             await session.run(sys.stdin)
         finally:
@@ -131,21 +133,6 @@ def _run_console(settings: Any) -> None:
             service.store.close()
 
     asyncio.run(main())
-
-
-async def _start_ops(settings: Any, service: Any) -> Any:
-    """Serve /healthz and /metrics when QOTD_HTTP_PORT is set; log the (redacted) settings."""
-    import logging
-
-    logging.getLogger("bot.cli").info("starting with %r", settings)
-    if settings.http_port is None:
-        return None
-    from bot.http_service import start_http
-    from bot.metrics import PrometheusMetrics
-
-    metrics = PrometheusMetrics()
-    service.metrics = metrics
-    return await start_http(service.store, metrics, settings.http_port, settings.http_host)
 
 
 @app.command()

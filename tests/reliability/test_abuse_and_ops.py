@@ -12,7 +12,7 @@ from aiohttp import ClientSession
 
 from bot.core.model import CommandInvocation, IncomingMessage, MessageRef
 from bot.core.ports import PlatformError
-from bot.http_service import bound_port, start_http
+from bot.http_service import bound_port, serve_ops, start_http
 from bot.metrics import PrometheusMetrics
 from bot.settings import Settings
 from bot.storage.sql_store import SqlStore
@@ -90,12 +90,12 @@ async def test_secrets_never_reach_the_logs(
     settings = Settings(_env_file=None)
     assert settings.slack_bot_token is not None
     assert settings.slack_bot_token.get_secret_value() == secrets["SLACK_BOT_TOKEN"]
-    logging.getLogger("bot.cli").info("starting with %r", settings)
-    logging.getLogger("bot.cli").info("settings: %s", settings)
+    service, _ = make_service(tmp_path)
+    await serve_ops(settings.model_copy(update={"http_port": None}), service)
+    logging.getLogger("bot.app").info("settings: %s", settings)
     with pytest.raises(Exception) as failure:
         SqlStore(url)  # the database is down: the error is logged as it would be at start-up
     logging.getLogger("bot.app").error("store failed", exc_info=failure.value)
-    service, _ = make_service(tmp_path)
     await service.on_command(CommandInvocation(CHANNEL, ADMIN, "today"))
     logged = caplog.text + "".join(str(r.args) for r in caplog.records)
     assert "starting with Settings(" in logged
