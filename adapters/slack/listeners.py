@@ -6,6 +6,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -29,6 +30,13 @@ ACTIONS = re.compile(r"^(explain_related|reveal|skip)$")
 ANSWERED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 """Message subtypes that are a member speaking; edits, joins, bot posts … are ignored."""
 SHARE_FLAG = "--share"
+
+DOCTOR_HELP = "\n- `/qotd doctor`: check what I need in this channel and how to fix it"
+FAILED = Reply(
+    private=True,
+    text="Something went wrong on my side, so I could not do that. Try again in a minute; "
+    "if it keeps failing, ask whoever runs qotd to check its log.",
+)
 
 ChannelSeen = Callable[[ChannelRef], Awaitable[None]]
 
@@ -140,12 +148,18 @@ class Listeners:
         channel = ChannelRef(PLATFORM, _team(body), str(command["channel_id"]))
         user = await self.members.get(str(command["user_id"]), str(command.get("user_name", "")))
         await self.on_channel(channel)
-        if name.lower() == "doctor":
-            heard = channel.channel in self.heard
-            reply = await doctor.diagnose(self.members.client, channel, heard)
-        else:
-            invocation = CommandInvocation(channel, user, name.lower() or "help", args)
-            reply = await self.service.on_command(invocation)
+        name = name.lower() or "help"
+        try:
+            if name == "doctor":
+                heard = channel.channel in self.heard
+                reply = await doctor.diagnose(self.members.client, channel, heard)
+            else:
+                reply = await self.service.on_command(CommandInvocation(channel, user, name, args))
+        except Exception:
+            log.exception("/qotd %s in %s failed", name, channel)
+            reply = FAILED
+        if name == "help":
+            reply = replace(reply, text=reply.text + DOCTOR_HELP)
         await respond_with(respond, reply, share)
 
     async def on_action(

@@ -38,7 +38,7 @@ async def test_http_mode_serves_commands_and_starts_the_scheduler(
         status, _ = await slack.command("help", BOB, GENERAL.channel, f"{fake.url}respond/1")
         assert status == 200
         [reply] = fake.called("respond/1")
-        assert "/qotd explain" in str(reply["blocks"])
+        assert "/qotd explain" in str(reply["blocks"]) and "/qotd doctor" in str(reply["blocks"])
         forged, _ = await slack.command("help", BOB, GENERAL.channel, "x", secret="wrong")
         assert forged == 401
     finally:
