@@ -200,21 +200,27 @@ class DailySession:
         return post.message is None and post.created_at < self._clock() - self._claim_timeout
 
     async def _deliver(self, channel: ChannelRef, reply: Reply) -> MessageRef:
-        """Post with bounded retries of transient errors; permanent ones propagate at once."""
+        """Post the question with bounded retries of transient errors."""
+        return await self._retrying(channel, lambda: self._platform.post_question(channel, reply))
+
+    async def _retrying(
+        self, channel: ChannelRef, call: Callable[[], Awaitable[MessageRef]]
+    ) -> MessageRef:
+        """``call`` with bounded retries of transient errors; permanent ones propagate at once."""
         failures = 0
         while True:
             try:
-                return await self._platform.post_question(channel, reply)
+                return await call()
             except PlatformError as exc:
                 if exc.permanent:
-                    self.metrics.error("post_permanent")
+                    self.metrics.error("platform_permanent")
                     raise
                 retry_after = exc.retry_after
                 error: BaseException = exc
             except TRANSIENT_ERRORS as exc:
                 retry_after, error = None, exc
             failures += 1
-            self.metrics.error("post_transient")
+            self.metrics.error("platform_transient")
             if failures >= self._retry.attempts:
                 log.warning("posting in %s failed %d times: %s", channel, failures, error)
                 raise error
@@ -259,7 +265,8 @@ class DailySession:
                 + f"\n\n_Admins: {remaining} question(s) left before the bank starts over; "
                 "widen the filters with `/schedule topics=any` or add questions._",
             )
-        await self._platform.reply_in_thread(post.message, reply)
+        thread = post.message
+        await self._retrying(post.channel, lambda: self._platform.reply_in_thread(thread, reply))
         return True
 
     async def reveal_due(self) -> int:

@@ -55,7 +55,7 @@ class Metrics(Protocol):
         ...
 
     def error(self, kind: str) -> None:
-        """Something failed; ``kind`` is a short stable label such as ``post_transient``."""
+        """Something failed; ``kind`` is a short stable label such as ``platform_transient``."""
         ...
 
 

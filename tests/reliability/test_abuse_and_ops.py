@@ -109,7 +109,7 @@ async def test_healthz_and_metrics_report_the_service(tmp_path: Path) -> None:
     service.metrics = metrics
     await posted_question(service)
     await service.on_command(CommandInvocation(CHANNEL, ADA, "explain", "lora"))
-    metrics.error("post_transient")
+    metrics.error("platform_transient")
     runner = await start_http(service.store, metrics, 0, "127.0.0.1")
     base = f"http://127.0.0.1:{bound_port(runner)}"
     try:
@@ -127,7 +127,7 @@ async def test_healthz_and_metrics_report_the_service(tmp_path: Path) -> None:
         await runner.cleanup()
     assert "qotd_posts_total 1.0" in text
     assert "qotd_explain_seconds_count 1.0" in text
-    assert 'qotd_errors_total{kind="post_transient"} 1.0' in text
+    assert 'qotd_errors_total{kind="platform_transient"} 1.0' in text
     assert "qotd_attempts_graded_total 0.0" in text
 
 
