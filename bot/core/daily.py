@@ -6,19 +6,21 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.core import replies
 from bot.core.model import ChannelRef, Item, MessageRef, Post, Reply, Schedule
 from bot.core.ports import ChatPlatform, Metrics, NoMetrics, PlatformError, Store
+from bot.core.retry import DEFAULT_RETRY, RetryPolicy, Sleep, with_retries
 from bot.core.schedules import due_local_date, local_now, reveal_time
 from bot.core.selection import LOW_STOCK_DAYS, choose, eligible
+
+__all__ = ["CLAIM_TIMEOUT", "DEFAULT_RETRY", "DailySession", "RetryPolicy"]
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
 PauseListener = Callable[[ChannelRef, Schedule], None]
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
@@ -26,29 +28,6 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 
 CATCH_UP_CONCURRENCY = 8
 """How many channels catch-up posts to at once (one slow channel never holds up the rest)."""
-
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError, OSError)
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Bounded retries of transient platform errors: exponential backoff with full jitter.
-
-    The worst case (about ``base * 2**attempts``) must stay well under the claim timeout, or
-    another instance could take the claim over while this one is still retrying.
-    """
-
-    attempts: int = 4
-    base_seconds: float = 1.0
-    cap_seconds: float = 30.0
-
-    def delay(self, failures: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after the ``failures``-th failure (at least what the platform asked)."""
-        backoff = random.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** (failures - 1)))
-        return min(self.cap_seconds, max(backoff, retry_after or 0.0))
-
-
-DEFAULT_RETRY = RetryPolicy()
 
 
 def pause_notice(channel: ChannelRef, error: BaseException) -> str:
@@ -206,27 +185,9 @@ class DailySession:
     async def _retrying(
         self, channel: ChannelRef, call: Callable[[], Awaitable[MessageRef]]
     ) -> MessageRef:
-        """``call`` with bounded retries of transient errors; permanent ones propagate at once."""
-        failures = 0
-        while True:
-            try:
-                return await call()
-            except PlatformError as exc:
-                if exc.permanent:
-                    self.metrics.error("platform_permanent")
-                    raise
-                retry_after = exc.retry_after
-                error: BaseException = exc
-            except TRANSIENT_ERRORS as exc:
-                retry_after, error = None, exc
-            failures += 1
-            self.metrics.error("platform_transient")
-            if failures >= self._retry.attempts:
-                log.warning("posting in %s failed %d times: %s", channel, failures, error)
-                raise error
-            delay = self._retry.delay(failures, retry_after)
-            log.info("posting in %s failed (%s); retrying in %.1fs", channel, error, delay)
-            await self._sleep(delay)
+        return await with_retries(
+            call, self._retry, self._sleep, self.metrics, f"posting in {channel}"
+        )
 
     async def _pause(self, channel: ChannelRef, error: PlatformError) -> None:
         """Stop posting in a channel the platform refuses for good, and tell its admins."""

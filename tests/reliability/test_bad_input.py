@@ -56,7 +56,9 @@ texts = st.one_of(
         st.text(),
     ),
 )
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @FAST
@@ -137,7 +139,7 @@ def test_invalid_cron_or_timezone_is_explained(args: str) -> None:
     assert len(message) > 30 and message.rstrip().endswith((".", "?"))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(text=texts, where=st.sampled_from(["thread", "mention", "direct", "channel"]))
 def test_any_message_is_handled_without_crashing(tmp_path: Path, text: str, where: str) -> None:
     async def scenario() -> None:
@@ -201,7 +203,7 @@ raw_files = st.one_of(
 )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(files=st.lists(raw_files, min_size=1, max_size=3), binary=st.booleans())
 def test_malformed_content_files_raise_content_error_and_nothing_else(
     tmp_path_factory: pytest.TempPathFactory, files: list[str], binary: bool
