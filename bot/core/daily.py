@@ -74,11 +74,16 @@ class DailySession:
         return self._by_id.get(item_id)
 
     async def current_post(self, channel: ChannelRef) -> Post | None:
-        """Today's (non-skipped) post in the channel, in the channel's timezone."""
+        """Today's (non-skipped) post in the channel, in the channel's timezone.
+
+        A claim whose message is not recorded yet (being posted, or abandoned by a dead
+        instance) is not a post members can see, so it does not count.
+        """
         schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
         today = local_now(schedule, self._clock()).date().isoformat()
         latest = await asyncio.to_thread(self._store.latest_post, channel)
-        if latest and latest.local_date.startswith(today) and not latest.skipped:
+        visible = latest and latest.message is not None and not latest.skipped
+        if latest and visible and latest.local_date.startswith(today):
             return latest
         return None
 

@@ -247,3 +247,17 @@ async def test_skip_replaces_todays_question_and_counts_the_skipped_one_as_used(
     assert current is not None and current.id == second.id
     assert await daily.post_if_due(CHANNEL) is None
     assert len(platform.of("post")) == 2
+
+
+async def test_today_waits_for_a_claim_in_progress_and_takes_over_an_abandoned_one(
+    db_url: str,
+) -> None:
+    clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), RecordingPlatform()
+    other = session(db_url, clock, platform, instance="host-a:1")
+    other._store.claim_post(CHANNEL, "2026-11-24", "item-00", 0, clock.now, None)
+    daily = session(db_url, clock, platform, instance="host-b:2")
+    assert await daily.post_today(CHANNEL) == (None, False)  # being posted elsewhere
+    clock.now += timedelta(minutes=6)
+    post, fresh = await daily.post_today(CHANNEL)
+    assert post is not None and fresh and post.message is not None
+    assert len(platform.of("post")) == 1
