@@ -1,0 +1,1 @@
+"""Discord adapter: translates Discord events into QotdService calls and Replies into messages."""

@@ -1,0 +1,140 @@
+"""The discord.py client: intents, command tree, persistent buttons and the scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord import commands, endpoint
+from adapters.discord.bridge import Bridge
+from adapters.discord.platform import NO_PINGS, DiscordPlatform
+from adapters.discord.settings import DISCORD_API, DiscordSettings
+from adapters.discord.views import QotdButton
+from bot.core.model import ChannelRef, Schedule
+from bot.core.service import QotdService
+from bot.scheduling import DailyScheduler
+
+log = logging.getLogger(__name__)
+
+
+def intents(settings: DiscordSettings) -> discord.Intents:
+    """Only what the bot uses: guilds, messages (threads and DMs), and optionally content."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = settings.message_content
+    return wanted
+
+
+class QotdClient(discord.Client):
+    """The bot. Build it, build the service with ``client.platform``, then ``attach`` it."""
+
+    def __init__(self, settings: DiscordSettings, **options: Any) -> None:
+        super().__init__(
+            intents=intents(settings),
+            allowed_mentions=NO_PINGS,
+            chunk_guilds_at_startup=False,
+            **options,
+        )
+        self.settings = settings
+        self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self)
+        self.platform = DiscordPlatform(
+            self, ping_role_id=settings.ping_role_id, on_channel_lost=self.pause_channel
+        )
+        self._bridge: Bridge | None = None
+        self.scheduler: DailyScheduler | None = None
+
+    @property
+    def qotd(self) -> Bridge:
+        """The bridge to the core (buttons and modals find it here)."""
+        if self._bridge is None:
+            raise RuntimeError("QotdClient.attach(service) was not called")
+        return self._bridge
+
+    def attach(self, service: QotdService) -> None:
+        """Connect the core service and register the slash commands."""
+        self._bridge = Bridge(self, service)
+        commands.register(self.tree, self._bridge)
+
+    async def login(self, token: str) -> None:
+        """Log in against the configured API (Discord's own unless DISCORD_API_BASE is set)."""
+        endpoint.use_api_base(self.settings.api_base)
+        await super().login(token)
+
+    async def setup_hook(self) -> None:
+        """Once per process (not per reconnect): buttons, scheduler, command sync."""
+        if self.settings.api_base != DISCORD_API:
+            await endpoint.use_gateway_of(self.http)
+        self.add_dynamic_items(QotdButton)
+        service = self.qotd.service
+        self.scheduler = DailyScheduler(service)
+        self.scheduler.start(await asyncio.to_thread(service.store.list_channels))
+        if self.settings.sync_commands:
+            await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Register the commands: in one server (instant, for development) or globally."""
+        try:
+            if self.settings.guild_id:
+                guild = discord.Object(self.settings.guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %s", len(synced), guild.id)
+            else:
+                synced = await self.tree.sync()
+                log.info("synced %d global commands (may take up to an hour)", len(synced))
+        except discord.Forbidden:
+            log.error(
+                "Discord refused to register the slash commands: re-invite the bot with the "
+                "`applications.commands` scope (see docs/DISCORD.md)."
+            )
+
+    async def on_ready(self) -> None:
+        """Log only: this fires again on every reconnect."""
+        log.info("connected to Discord as %s in %d servers", self.user, len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Members' messages go to the core (answers in threads, mentions, DMs)."""
+        await self.qotd.on_message(message)
+
+    def schedule_changed(self, channel: ChannelRef, schedule: Schedule) -> None:
+        """The core's schedule listener: reschedule the channel's daily slot."""
+        if self.scheduler is not None:
+            self.scheduler.update(channel, schedule)
+
+    async def pause_channel(self, channel: ChannelRef, error: Exception) -> None:
+        """Discord refused a channel (no access, deleted): stop posting there until resumed."""
+        store = self.qotd.service.store
+        schedule = await asyncio.to_thread(store.ensure_channel, channel)
+        if not schedule.paused:
+            paused = replace(schedule, paused=True)
+            await asyncio.to_thread(store.set_schedule, channel, paused)
+            self.schedule_changed(channel, paused)
+        log.warning(
+            "paused daily questions in Discord channel %s (server %s): %s. Fix the bot's access "
+            "(`/qotd-admin doctor` there), then run `/qotd-admin schedule resume`.",
+            channel.channel,
+            channel.workspace,
+            error,
+        )
+
+    async def close(self) -> None:
+        """Stop the scheduler, then disconnect."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        await super().close()
+
+
+class QotdShardedClient(QotdClient, discord.AutoShardedClient):
+    """The same bot on AutoShardedClient, for large bots (``DISCORD_SHARDED=true``)."""
+
+
+def create_client(settings: DiscordSettings) -> QotdClient:
+    """The client class the settings ask for."""
+    return QotdShardedClient(settings) if settings.sharded else QotdClient(settings)

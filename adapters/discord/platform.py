@@ -1,0 +1,166 @@
+"""The ChatPlatform port on Discord: embeds, threads, ephemeral follow-ups, DMs, reactions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Literal
+
+import discord
+
+from adapters.discord import render, views
+from adapters.discord.refs import message_target
+from bot.core.model import ChannelRef, MessageRef, Reply, UserRef
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+
+ChannelLost = Callable[[ChannelRef, Exception], Awaitable[None]]
+
+
+@dataclass
+class Pending:
+    """The interaction being handled, so private replies become its ephemeral follow-ups."""
+
+    interaction: discord.Interaction
+    said: bool = False
+
+
+PENDING: ContextVar[Pending | None] = ContextVar("qotd_discord_interaction", default=None)
+
+DMS_CLOSED = (
+    "<@{user}> I couldn't send you a direct message, so your reply stays private: allow DMs "
+    "from server members (server menu → Privacy Settings), or use the **Check my answer** "
+    "button on the question to get feedback right here, visible only to you."
+)
+
+
+async def respond(interaction: discord.Interaction, reply: Reply, *, ephemeral: bool) -> None:
+    """Send ``reply`` as the interaction's response (or follow-ups once it is answered)."""
+    view = views.question_view(reply.buttons, "") if reply.buttons else discord.utils.MISSING
+    for n, embeds in enumerate(render.messages(reply)):
+        first_view = view if n == 0 else discord.utils.MISSING
+        if not interaction.response.is_done():
+            await interaction.response.send_message(
+                embeds=embeds, view=first_view, ephemeral=ephemeral, allowed_mentions=NO_PINGS
+            )
+        else:
+            await interaction.followup.send(
+                embeds=embeds, view=first_view, ephemeral=ephemeral, allowed_mentions=NO_PINGS
+            )
+
+
+class DiscordPlatform:
+    """Implements the core's ChatPlatform with a discord.py client."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        ping_role_id: int | None = None,
+        on_channel_lost: ChannelLost | None = None,
+    ) -> None:
+        self._client = client
+        self._ping_role_id = ping_role_id
+        self.on_channel_lost = on_channel_lost
+
+    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        """The question embed with its buttons, then a public thread opened on it."""
+        try:
+            target = await self._text_channel(channel)
+            first, *more = render.messages(reply)
+            content, mentions = self._ping(target)
+            message = await target.send(
+                content=content,
+                embeds=first,
+                view=views.question_view(reply.buttons, views.item_id_of(reply.buttons)),
+                allowed_mentions=mentions,
+            )
+            thread = await message.create_thread(
+                name=render.thread_name(reply), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+            for embeds in more:
+                await thread.send(embeds=embeds, allowed_mentions=NO_PINGS)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            await self._lost(channel, exc)
+            raise
+        return MessageRef(channel, str(message.id), str(thread.id))
+
+    async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:
+        """Post in the question's thread (or as a reply to a message outside threads)."""
+        sent: discord.Message | None = None
+        try:
+            for embeds in render.messages(reply):
+                sent = await self._send_near(thread, embeds=embeds)
+        except discord.Forbidden as exc:
+            await self._lost(thread.channel, exc)
+            raise
+        message_id = str(sent.id) if sent else ""
+        return MessageRef(thread.channel, message_id, thread.thread_id)
+
+    async def reply_privately(
+        self, channel: ChannelRef, user: UserRef, reply: Reply, thread: MessageRef | None = None
+    ) -> None:
+        """Ephemeral follow-up to the member's pending interaction, else a DM (or a note)."""
+        pending = PENDING.get()
+        if pending is not None and str(pending.interaction.user.id) == user.user_id:
+            pending.said = True
+            await respond(pending.interaction, reply, ephemeral=True)
+            return
+        try:
+            dm = await self._client.create_dm(discord.Object(int(user.user_id)))
+            for embeds in render.messages(reply):
+                await dm.send(embeds=embeds, allowed_mentions=NO_PINGS)
+        except discord.Forbidden:
+            log.info("DMs closed for user %s in %s", user.user_id, channel)
+            if thread is not None:
+                try:
+                    await self._send_near(thread, content=DMS_CLOSED.format(user=user.user_id))
+                except discord.HTTPException:
+                    log.warning("could not tell user %s that DMs are closed", user.user_id)
+
+    async def react(self, message: MessageRef, emoji: str) -> None:
+        """Add a unicode reaction for a neutral name such as ``white_check_mark``."""
+        channel_id, message_id = message_target(message)
+        partial = self._client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        await partial.add_reaction(render.emoji(emoji))
+
+    async def _send_near(
+        self, ref: MessageRef, *, embeds: list[discord.Embed] | None = None, content: str = ""
+    ) -> discord.Message:
+        if ref.thread_id:
+            target = self._client.get_partial_messageable(int(ref.thread_id))
+            return await target.send(
+                content=content or None, embeds=embeds or [], allowed_mentions=NO_PINGS
+            )
+        channel = self._client.get_partial_messageable(int(ref.channel.channel))
+        return await channel.send(
+            content=content or None,
+            embeds=embeds or [],
+            reference=channel.get_partial_message(int(ref.message_id)).to_reference(
+                fail_if_not_exists=False
+            ),
+            allowed_mentions=NO_PINGS,
+        )
+
+    async def _text_channel(self, channel: ChannelRef) -> discord.TextChannel:
+        found = self._client.get_channel(int(channel.channel))
+        if found is None:
+            found = await self._client.fetch_channel(int(channel.channel))
+        if not isinstance(found, discord.TextChannel):
+            raise TypeError(f"Discord channel {channel.channel} is not a text channel")
+        return found
+
+    def _ping(self, target: discord.TextChannel) -> tuple[str | None, discord.AllowedMentions]:
+        role = target.guild.get_role(self._ping_role_id) if self._ping_role_id else None
+        if role is None:
+            return None, NO_PINGS
+        return role.mention, discord.AllowedMentions(everyone=False, users=False, roles=[role])
+
+    async def _lost(self, channel: ChannelRef, exc: Exception) -> None:
+        if self.on_channel_lost is not None:
+            await self.on_channel_lost(channel, exc)
