@@ -62,10 +62,6 @@ class DailyScheduler:
             return
         for channel, schedule in channels:
             self.update(channel, schedule)
-        # Schedule changes, including the pause after a permanent platform error, reach the jobs.
-        listen = getattr(self._service, "set_schedule_listener", None)
-        if listen is not None:
-            listen(self.update)
         # The tick reveals due answers and posts any slot a cron run missed (DST gap, new channel).
         self._scheduler.add_job(
             self._tick,
