@@ -18,7 +18,6 @@ from sqlalchemy.exc import OperationalError
 from bot.storage.sql_store import SqlStore
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-TABLES = "notices, attempts, posts, channels"
 
 
 class PostgresServer:
@@ -87,7 +86,12 @@ def database_url(
     yield url
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(
-            text("TRUNCATE notices, attempts, posts, channels RESTART IDENTITY CASCADE")
-        )
+        # Every table, also those later migrations add.
+        tables = connection.scalars(
+            text(
+                "SELECT quote_ident(tablename) FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ).all()
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()

@@ -239,8 +239,22 @@ class SqlStore:
             )
 
     def release_post(self, post_id: int) -> None:
-        """Forget a claim whose posting failed, so it can be retried."""
+        """Forget a claim whose posting failed, so it can be retried.
+
+        Only this instance's own unposted claim is released: if another instance took it over
+        meanwhile (this one was too slow), the claim is theirs now.
+        """
         with self._write() as session:
+            mine = session.scalars(
+                select(PostRow.id).where(
+                    PostRow.id == post_id,
+                    PostRow.message_id.is_(None),
+                    or_(PostRow.claimed_by == self.instance, PostRow.claimed_by.is_(None)),
+                )
+            ).first()
+            if mine is None:
+                log.warning("%s: claim %s was taken over; not releasing it", self.instance, post_id)
+                return
             session.execute(delete(AttemptRow).where(AttemptRow.post_id == post_id))
             session.execute(delete(PostRow).where(PostRow.id == post_id))
 

@@ -9,16 +9,18 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.model import Attempt, MessageRef, Schedule, UserRef
-from bot.storage.migrate import upgrade
+from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.sql_store import SqlStore
 from bot.storage.tables import Base
 from tests.storage.conftest import CHANNEL, PostgresServer
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def test_upgrade_creates_the_schema_on_a_fresh_file(tmp_path: Path) -> None:
@@ -33,7 +35,7 @@ def test_upgrade_creates_the_schema_on_a_fresh_file(tmp_path: Path) -> None:
     uniques = {tuple(u["column_names"]) for u in schema.get_unique_constraints("posts")}
     assert ("channel_id", "local_date") in uniques
     with engine.connect() as connection:
-        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
     engine.dispose()
 
 

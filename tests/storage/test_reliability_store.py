@@ -116,3 +116,18 @@ def test_upgrade_from_0001_keeps_the_data(tmp_path: Path) -> None:
     assert post is not None and post.message is not None
     assert store.add_attempt(attempt(post.id, "a1"))
     store.close()
+
+
+def test_a_slow_instance_does_not_release_a_claim_taken_over_from_it(
+    open_store: Callable[[], SqlStore],
+) -> None:
+    slow, taker = open_store(), open_store()
+    slow.instance, taker.instance = "a:1", "b:2"
+    claim = slow.claim_post(CHANNEL, "2026-03-10", "x", 0, NOW, None)
+    assert claim is not None
+    later = NOW + timedelta(minutes=6)
+    assert taker.claim_post(CHANNEL, "2026-03-10", "y", 0, later, None, TIMEOUT) is not None
+    slow.release_post(claim.id)  # its post finally failed
+    taker.set_post_message(claim.id, MessageRef(CHANNEL, "m", "m"))
+    post = taker.post_for_date(CHANNEL, "2026-03-10")
+    assert post is not None and post.message is not None and post.item_id == "y"
