@@ -22,6 +22,8 @@ COVERED = 0.52
 """Evidence at or above which a key point counts as covered (calibrated on grading_dev.yaml)."""
 NO_CREDIT = 0.20
 """Evidence at or below which a key point earns nothing; partial credit in between."""
+MISSED_CREDIT = 0.5
+"""Most a key point listed as missed can earn, so the score agrees with the lists shown."""
 LEXICAL_SHARE = 0.35
 """Weight of word overlap in a key point's evidence (the rest is embedding similarity)."""
 RELEVANCE_FLOOR = 0.25
@@ -141,7 +143,10 @@ class Grader:
             return Grade(item.id, 0, (), tuple(item.key_points), True, copied)
         covered = tuple(p for p, e in zip(item.key_points, evidence, strict=True) if e >= COVERED)
         missed = tuple(p for p in item.key_points if p not in covered)
-        credit = [min(max((e - NO_CREDIT) / (COVERED - NO_CREDIT), 0.0), 1.0) for e in evidence]
+        credit = [
+            1.0 if e >= COVERED else MISSED_CREDIT * max((e - NO_CREDIT) / (COVERED - NO_CREDIT), 0)
+            for e in evidence
+        ]
         on_item = min(max((relevance - RELEVANCE_FLOOR) / (RELEVANCE_FULL - RELEVANCE_FLOOR), 0), 1)
         score = round(100 * on_item * sum(credit) / len(credit))
         return Grade(item.id, int(score), covered, missed, attempt=True)

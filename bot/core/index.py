@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -90,3 +91,26 @@ def build_item_vectors(
         owners=np.asarray(owners, dtype=np.int64),
         vectors=np.asarray(vectors, dtype=np.float32),
     )
+
+
+class VectorIndex(Protocol):
+    """Nearest rows of a matrix of unit vectors to a query (exact or approximate)."""
+
+    def search(self, query: Vectors, k: int) -> tuple[npt.NDArray[np.int64], Vectors]:
+        """Up to ``k`` (row indices, cosine similarities) of the rows closest to ``query``."""
+        ...
+
+
+class ExactIndex:
+    """Brute-force cosine over all rows: exact, and fastest for a bank-sized matrix."""
+
+    def __init__(self, vectors: Vectors) -> None:
+        self.vectors = vectors
+
+    def search(self, query: Vectors, k: int) -> tuple[npt.NDArray[np.int64], Vectors]:
+        """All rows when ``k`` covers them, else the ``k`` best (unordered)."""
+        sims = np.asarray(self.vectors @ query, dtype=np.float32)
+        if k >= len(sims):
+            return np.arange(len(sims), dtype=np.int64), sims
+        rows = np.argpartition(-sims, k)[:k].astype(np.int64)
+        return rows, sims[rows]

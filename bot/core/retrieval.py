@@ -1,45 +1,64 @@
 """Explain: find the bank items an ask is about, or abstain when it is about none of them.
 
 Two channels are fused. The dense one compares the ask's embedding with every text of an item
-(question, alternate questions, key points, answer chunks) and keeps the best. Small sentence
-models know no acronyms ("lora", "gptq"), so a lexical channel scores how much of the ask's
-IDF-weighted vocabulary an item contains, after correcting typos against the bank's own words;
-acronyms the bank spells out ("Low-Rank Adaptation (LoRA)") are expanded for the dense channel.
+(question, alternate questions, key points, answer chunks): the best text counts, and the mean
+of the best few. Small sentence models know no acronyms ("lora", "gptq") and blur close topics,
+so a lexical channel (bot.core.lexical) scores how much of the ask's IDF-weighted vocabulary an
+item contains, how much of the item's question the ask names, and BM25, after correcting typos
+against the bank's own words; acronyms the bank spells out ("Low-Rank Adaptation (LoRA)") are
+expanded for the dense channel. Small banks are scored exhaustively; above ``EXACT_ROWS`` texts
+only the candidates of a vector index (ANN) and of the ask's rarer words are.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from bot.core.index import ItemVectors, build_item_vectors, searchable
+from bot.core.index import ExactIndex, ItemVectors, VectorIndex, build_item_vectors, searchable
+from bot.core.lexical import LexicalIndex
 from bot.core.model import Item, Match
-from bot.core.ports import Embedder
-from bot.core.text import MENTION, STOPWORDS, clean_ask, plain_text, stem, tokens
+from bot.core.ports import Embedder, Vectors
+from bot.core.text import MENTION, STOPWORDS, clean_ask, stem, tokens
 
 DENSE_FLOOR = 0.20
 """Cosine at or below which the dense channel gives no evidence (unrelated texts score ~0.1)."""
 DENSE_FULL = 1.0
 """Cosine at which the dense channel is certain (a verbatim question)."""
+BODY_DISCOUNT = 0.90
+"""Dense similarity to key points and answer chunks counts this much of one to a question."""
+TOP_TEXTS = 3
+TOP_TEXTS_SHARE = 0.40
+"""Share of the dense score given to the mean of an item's ``TOP_TEXTS`` best texts (an item
+many of whose texts match the ask beats one with a single lucky sentence)."""
 LEXICAL_WEIGHT = 0.75
 """How far lexical coverage alone can lift the score (an acronym ask has no dense evidence)."""
 LEXICAL_TERMS = 3
 """Asks with more content words than this lean less on the lexical channel."""
-BODY_DISCOUNT = 0.85
-"""Dense similarity to key points and answer chunks counts this much of one to a question."""
-THRESHOLD = 0.30
-"""Top scores below this abstain; chosen on tests/data/explain_dev.yaml (see evaluation)."""
-
-FIELD_WEIGHTS = (1.0, 0.75, 0.45)
-"""Lexical credit of a word found in the question, in the key points, only in the answer."""
+PRECISION_WEIGHT = 0.20
+"""Bonus for naming most of an item's question ('preference alignment' means the general
+item, not 'evaluating preference alignment'), scaled by the lexical evidence."""
+BM25_WEIGHT = 0.20
+"""Bonus for BM25 (term frequency, field boosted), scaled by the lexical evidence."""
 CORRECTED_WEIGHT = 0.85
 """A word matched only after typo correction counts a little less."""
+THRESHOLD = 0.20
+"""Top scores below this abstain; chosen on tests/data/explain_dev.yaml (see evaluation)."""
+
+EXACT_ROWS = 20_000
+"""Up to this many embedded texts every item is scored; above, a vector index finds candidates."""
+NEIGHBOURS = 64
+"""Texts asked of the vector index above ``EXACT_ROWS``."""
+DISCOVER_POSTINGS = 512
+"""Above ``EXACT_ROWS``, ask words used by at most this many items also nominate candidates."""
+
+Floats = npt.NDArray[np.float64]
 
 _ACRONYM = re.compile(r"((?:[A-Za-z][\w'/-]*\s+){1,7})\(([A-Za-z][A-Za-z0-9-]{1,9})\)")
 
@@ -86,7 +105,12 @@ class Retriever:
     """Answers explain asks over the answered items of a bank."""
 
     def __init__(
-        self, items: Sequence[Item], embedder: Embedder, vectors: ItemVectors | None = None
+        self,
+        items: Sequence[Item],
+        embedder: Embedder,
+        vectors: ItemVectors | None = None,
+        *,
+        index: VectorIndex | None = None,
     ) -> None:
         self._items = searchable(items)
         self._embedder = embedder
@@ -94,36 +118,28 @@ class Retriever:
             vectors = build_item_vectors(items, embedder)
         self._vectors = vectors
         self._owners = vectors.owners
+        self._exact = len(vectors.texts) <= EXACT_ROWS
+        self._index: VectorIndex = index or ExactIndex(vectors.vectors)
+        # texts of one item are consecutive rows: item i owns rows _starts[i]:_starts[i + 1]
+        self._starts = np.searchsorted(self._owners, np.arange(len(self._items) + 1))
         heads = {q for item in self._items for q in (item.question, *item.alternate_questions)}
         # a match on how a question is asked beats one on a fragment of an answer
         self._text_weights = np.array(
             [1.0 if t in heads else BODY_DISCOUNT for t in vectors.texts], dtype=np.float32
         )
-        self._fields: list[tuple[frozenset[str], frozenset[str], frozenset[str]]] = []
-        vocabulary: Counter[str] = Counter()
-        documents: Counter[str] = Counter()
-        for item in self._items:
-            head_text = " ".join([item.question, *item.alternate_questions])
-            body_text = " ".join([item.answer, *item.alternate_answers])
-            fields = [head_text, " ".join(item.key_points), plain_text(body_text)]
-            words = [tokens(f) for f in fields]
-            for group in words:
-                vocabulary.update(group)
-            stems = [frozenset(stem(w) for w in group) for group in words]
-            self._fields.append((stems[0], stems[1], stems[2]))
-            documents.update(stems[0] | stems[1] | stems[2])
-        n = max(len(self._items), 1)
-        self._idf = {s: math.log(1 + (n - df + 0.5) / (df + 0.5)) for s, df in documents.items()}
-        self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._lexical = LexicalIndex(self._items)
+        vocabulary = self._lexical.vocabulary
         self._vocabulary = [w for w, _ in vocabulary.most_common() if len(w) >= 3]
         self._known = set(vocabulary) | STOPWORDS
         texts = [item.question for item in self._items] + [
             t for item in self._items for t in (item.answer, *item.alternate_answers)
         ]
         # spelling out an acronym most items use ("LLM") would drown the ask in it
-        common = max(3, n // 10)
+        common = max(3, len(self._items) // 10)
         self._acronyms = {
-            a: x for a, x in acronyms(texts).items() if documents.get(stem(a), 0) <= common
+            a: x
+            for a, x in acronyms(texts).items()
+            if self._lexical.document_frequency(stem(a)) <= common
         }
 
     @property
@@ -157,50 +173,71 @@ class Retriever:
         dense_text = " ".join([text, *expansions]).strip()
         return dense_text, list(stems.items())
 
-    def lexical(self, stems: Sequence[tuple[str, bool]]) -> np.ndarray:
-        """Per item, the share of the ask's IDF mass found in its question, key points or answer."""
-        scores = np.zeros(len(self._items), dtype=np.float64)
-        if not stems:
-            return scores
-        weights = [self._idf.get(s, self._unknown_idf) for s, _ in stems]
-        total = sum(weights)
-        for index, fields in enumerate(self._fields):
-            got = 0.0
-            for (word, fixed), weight in zip(stems, weights, strict=True):
-                credit = next(
-                    (w for f, w in zip(fields, FIELD_WEIGHTS, strict=True) if word in f), 0.0
-                )
-                got += weight * credit * (CORRECTED_WEIGHT if fixed else 1.0)
-            scores[index] = got / total
-        return scores
+    def candidates(self, query: Vectors | None, stems: Sequence[str]) -> npt.NDArray[np.int64]:
+        """Sorted indices of the items worth scoring: all of a small bank, else those near
+        the ask's vector or using one of its rarer words."""
+        if self._exact:
+            return np.arange(len(self._items), dtype=np.int64)
+        found = [self._lexical.discover(stems, DISCOVER_POSTINGS)]
+        if query is not None:
+            rows, _ = self._index.search(query, NEIGHBOURS)
+            found.append(self._owners[rows])
+        return np.unique(np.concatenate(found))
 
-    def dense(self, text: str) -> np.ndarray:
-        """Per item, the best cosine between the ask and any of the item's texts."""
-        scores = np.full(len(self._items), -1.0, dtype=np.float64)
-        if not text or not len(self._owners):
-            return scores
-        query = self._embedder.encode([text])[0]
-        sims = (self._vectors.vectors @ query) * self._text_weights
-        np.maximum.at(scores, self._owners, sims.astype(np.float64))
-        return scores
+    def dense(self, query: Vectors | None, candidates: npt.NDArray[np.int64]) -> Floats:
+        """Per candidate, the best (discounted) cosine of its texts blended with its top few."""
+        size = len(candidates)
+        if query is None or not size:
+            return np.full(size, -1.0)
+        starts, ends = self._starts[candidates], self._starts[candidates + 1]
+        counts = ends - starts
+        local = np.repeat(np.arange(size), counts)
+        rows = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        rows += np.repeat(starts, counts)
+        weighted = (self._vectors.vectors[rows] @ query) * self._text_weights[rows]
+        best = np.full(size, -1.0)
+        np.maximum.at(best, local, weighted)
+        order = np.lexsort((-weighted, local))
+        rank = np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts, counts)
+        keep = order[rank < TOP_TEXTS]
+        total = np.bincount(local[keep], weights=weighted[keep], minlength=size)
+        taken = np.minimum(counts, TOP_TEXTS)
+        top = np.divide(total, taken, out=np.full(size, -1.0), where=taken > 0)
+        blended: Floats = (1 - TOP_TEXTS_SHARE) * best + TOP_TEXTS_SHARE * top
+        return blended
 
-    def scores(self, query: str) -> np.ndarray:
-        """The fused score in [0, 1] of every searchable item for ``query``."""
+    def scored(self, query: str) -> tuple[npt.NDArray[np.int64], Floats]:
+        """Candidate item indices for ``query`` and their fused scores in [0, 1]."""
         dense_text, stems = self.prepare(query)
-        dense = np.clip((self.dense(dense_text) - DENSE_FLOOR) / (DENSE_FULL - DENSE_FLOOR), 0, 1)
+        vector = self._embedder.encode([dense_text])[0] if dense_text else None
+        candidates = self.candidates(vector, [s for s, _ in stems])
+        raw = self.dense(vector, candidates)
+        dense = np.clip((raw - DENSE_FLOOR) / (DENSE_FULL - DENSE_FLOOR), 0, 1)
+        lexical = self._lexical.score(stems, candidates, CORRECTED_WEIGHT)
         # a long question carries its meaning in the sentence, a short ask in its terms
         weight = LEXICAL_WEIGHT * min(1.0, math.sqrt(LEXICAL_TERMS / max(len(stems), 1)))
-        lexical = self.lexical(stems) * weight
-        fused = 1.0 - (1.0 - dense) * (1.0 - lexical)
-        return np.asarray(fused, dtype=np.float64)
+        evidence = lexical.coverage * weight
+        fused = 1.0 - (1.0 - dense) * (1.0 - evidence)
+        bonus = (PRECISION_WEIGHT * lexical.precision + BM25_WEIGHT * lexical.bm25) * evidence
+        total = (fused + bonus) / (1.0 + PRECISION_WEIGHT + BM25_WEIGHT)
+        return candidates, np.asarray(total, dtype=np.float64)
+
+    def scores(self, query: str) -> Floats:
+        """The fused score in [0, 1] of every searchable item for ``query`` (0 if not scored)."""
+        candidates, fused = self.scored(query)
+        scores = np.zeros(len(self._items), dtype=np.float64)
+        scores[candidates] = fused
+        return scores
 
     def search(self, query: str, k: int = 3) -> ExplainResult:
         """The ``k`` best items for the ask; abstained (nearest items kept) when none is close."""
         if not self._items or not clean_ask(query):
             return ExplainResult(query, True, (), ())
-        fused = self.scores(query)
+        candidates, fused = self.scored(query)
         order = np.argsort(-fused, kind="stable")[: max(k, 1)]
-        matches = tuple(Match(self._items[i], round(float(fused[i]), 4)) for i in order)
-        abstained = matches[0].score < THRESHOLD
+        matches = tuple(
+            Match(self._items[int(candidates[i])], round(float(fused[i]), 4)) for i in order
+        )
+        abstained = not matches or matches[0].score < THRESHOLD
         topics = tuple(dict.fromkeys(m.item.topic for m in matches))
         return ExplainResult(query, abstained, matches, topics)

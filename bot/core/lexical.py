@@ -1,0 +1,143 @@
+"""The lexical channel of explain: an inverted index of the bank's word stems.
+
+Small sentence models know no acronyms ("lora", "gptq") and blur near-identical topics, so
+words decide too. Per stem the index keeps the items using it, sorted, with the best field it
+appears in (question, key points, answer) and a BM25 term weight. Scoring reads only the
+postings of the ask's few stems for a set of candidate items, so it stays cheap at a million
+items.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.core.model import Item
+from bot.core.text import plain_text, stem, tokens
+
+FIELD_WEIGHTS = (1.0, 0.75, 0.45)
+"""Lexical credit of a word found in the question, in the key points, only in the answer."""
+FIELD_REPEATS = (3, 2, 1)
+"""BM25 counts a question word three times and a key point word twice (field boosting)."""
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """Items using one stem (sorted), the field credit there and the BM25 term weight."""
+
+    items: Ints
+    credit: npt.NDArray[np.float32]
+    bm25: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalScores:
+    """Per candidate: IDF share of the ask found (coverage), of the question asked
+    (precision), and BM25 relative to the best an item could score for this ask."""
+
+    coverage: Floats
+    precision: Floats
+    bm25: Floats
+
+
+class LexicalIndex:
+    """Inverted index over the stems of items' questions, key points and answers."""
+
+    def __init__(self, items: Sequence[Item]) -> None:
+        self.size = len(items)
+        lists: dict[str, list[tuple[int, float, float]]] = {}
+        vocabulary: Counter[str] = Counter()
+        lengths = np.zeros(len(items), dtype=np.float64)
+        counts: list[Counter[str]] = []
+        best_field: list[dict[str, float]] = []
+        for index, item in enumerate(items):
+            fields = (
+                " ".join([item.question, *item.alternate_questions]),
+                " ".join(item.key_points),
+                plain_text(" ".join([item.answer, *item.alternate_answers])),
+            )
+            tf: Counter[str] = Counter()
+            credit: dict[str, float] = {}
+            for text, weight, repeat in zip(fields, FIELD_WEIGHTS, FIELD_REPEATS, strict=True):
+                words = tokens(text)
+                vocabulary.update(words)
+                for word in words:
+                    key = stem(word)
+                    tf[key] += repeat
+                    credit[key] = max(credit.get(key, 0.0), weight)
+            lengths[index] = sum(tf.values())
+            counts.append(tf)
+            best_field.append(credit)
+        average = float(lengths.mean()) if len(items) else 1.0
+        for index, (tf, credit) in enumerate(zip(counts, best_field, strict=True)):
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[index] / max(average, 1.0))
+            for key, count in tf.items():
+                weight = count * (BM25_K1 + 1) / (count + norm)
+                lists.setdefault(key, []).append((index, credit[key], weight))
+        n = max(len(items), 1)
+        self.postings: dict[str, Postings] = {}
+        self.idf: dict[str, float] = {}
+        for key, rows in lists.items():
+            self.postings[key] = Postings(
+                np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows)),
+                np.fromiter((r[2] for r in rows), dtype=np.float32, count=len(rows)),
+            )
+            self.idf[key] = math.log(1 + (n - len(rows) + 0.5) / (len(rows) + 0.5))
+        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.vocabulary = vocabulary
+        # the IDF mass of each item's question, to tell how much of the question an ask names
+        self._head_mass = np.zeros(len(items), dtype=np.float64)
+        for key, posting in self.postings.items():
+            heads = posting.items[posting.credit >= FIELD_WEIGHTS[0]]
+            self._head_mass[heads] += self.idf[key]
+
+    def document_frequency(self, key: str) -> int:
+        """How many items use the stem ``key``."""
+        posting = self.postings.get(key)
+        return 0 if posting is None else len(posting.items)
+
+    def discover(self, stems: Sequence[str], max_postings: int) -> Ints:
+        """Items using any of the rarer ask stems (postings no longer than ``max_postings``)."""
+        found = [
+            p.items
+            for key in stems
+            if (p := self.postings.get(key)) is not None and len(p.items) <= max_postings
+        ]
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(found))
+
+    def score(
+        self, stems: Sequence[tuple[str, bool]], candidates: Ints, corrected: float
+    ) -> LexicalScores:
+        """Lexical scores of ``candidates`` (sorted item indices) for the ask's stems."""
+        size = len(candidates)
+        coverage = np.zeros(size, dtype=np.float64)
+        named = np.zeros(size, dtype=np.float64)
+        bm25 = np.zeros(size, dtype=np.float64)
+        weights = [self.idf.get(key, self.unknown_idf) for key, _ in stems]
+        total = sum(weights) or 1.0
+        for (key, fixed), weight in zip(stems, weights, strict=True):
+            posting = self.postings.get(key)
+            if posting is None or not size:
+                continue
+            at = np.minimum(np.searchsorted(posting.items, candidates), len(posting.items) - 1)
+            hit = posting.items[at] == candidates
+            credit = np.where(hit, posting.credit[at], 0.0)
+            coverage += weight * credit * (corrected if fixed else 1.0)
+            named += weight * (credit >= FIELD_WEIGHTS[0])
+            bm25 += weight * np.where(hit, posting.bm25[at], 0.0)
+        head = self._head_mass[candidates] if size else np.zeros(0)
+        precision = np.divide(named, head, out=np.zeros(size), where=head > 0)
+        return LexicalScores(coverage / total, precision, bm25 / (total * (BM25_K1 + 1)))
