@@ -135,6 +135,7 @@ class QotdShardedClient(QotdClient, discord.AutoShardedClient):
     """The same bot on AutoShardedClient, for large bots (``DISCORD_SHARDED=true``)."""
 
 
-def create_client(settings: DiscordSettings) -> QotdClient:
-    """The client class the settings ask for."""
-    return QotdShardedClient(settings) if settings.sharded else QotdClient(settings)
+def create_client(settings: DiscordSettings, **options: Any) -> QotdClient:
+    """The client class the settings ask for (``options`` go to discord.py)."""
+    cls = QotdShardedClient if settings.sharded else QotdClient
+    return cls(settings, **options)

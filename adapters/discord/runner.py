@@ -59,10 +59,14 @@ def discord_settings() -> DiscordSettings:
 
 
 def build(
-    settings: Settings, dsettings: DiscordSettings, knowledge: Knowledge, store: SqlStore
+    settings: Settings,
+    dsettings: DiscordSettings,
+    knowledge: Knowledge,
+    store: SqlStore,
+    **options: Any,
 ) -> QotdClient:
     """The client wired to a fresh QotdService (also used by tests)."""
-    client = create_client(dsettings)
+    client = create_client(dsettings, **options)
     service = QotdService(
         knowledge.bank.items,
         store,
