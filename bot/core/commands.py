@@ -14,6 +14,7 @@ COMMANDS: tuple[str, ...] = (
     "schedule",
     "stats",
     "leaderboard",
+    "practice",
     "help",
 )
 ADMIN_COMMANDS = frozenset({"reveal", "skip"})

@@ -222,3 +222,40 @@ class UserStats:
     streak: int
     best_streak: int
     by_topic: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeCard:
+    """A member's spaced-repetition state for one item; ``state`` is the fsrs card as JSON."""
+
+    platform: str
+    user_id: str
+    item_id: str
+    topic: str
+    state: str
+    due: datetime
+    reviews: int = 0
+    last_score: int = 0
+    reviewed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeMember:
+    """A member who practises: the item they are answering, and the opt-in daily nudge."""
+
+    user: UserRef
+    channel: ChannelRef
+    pending_item_id: str = ""
+    nudge: bool = False
+    nudged_on: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredAnswer:
+    """A member's best non-flagged score on one channel post (progress, charts, memory)."""
+
+    user_id: str
+    display_name: str
+    item_id: str
+    score: int
+    answered_at: datetime

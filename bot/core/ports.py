@@ -14,8 +14,11 @@ from bot.core.model import (
     ChannelRef,
     MessageRef,
     Post,
+    PracticeCard,
+    PracticeMember,
     Reply,
     Schedule,
+    ScoredAnswer,
     UserRef,
     UserStats,
 )
@@ -222,4 +225,40 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class LearningStore(Protocol):
+    """Persistence of the learning loop (synchronous; call via a thread)."""
+
+    def get_card(self, platform: str, user_id: str, item_id: str) -> PracticeCard | None:
+        """The member's card for an item, if they practised it."""
+        ...
+
+    def save_card(self, card: PracticeCard) -> None:
+        """Insert or replace the member's card for its item."""
+        ...
+
+    def cards(self, platform: str, user_id: str) -> list[PracticeCard]:
+        """Every card of the member, soonest due first."""
+        ...
+
+    def get_member(self, platform: str, user_id: str) -> PracticeMember | None:
+        """The member's practice state."""
+        ...
+
+    def save_member(self, member: PracticeMember) -> None:
+        """Insert or replace the member's practice state."""
+        ...
+
+    def nudge_members(self) -> list[PracticeMember]:
+        """Members who opted in to the daily "cards due" nudge."""
+        ...
+
+    def mark_thread_nudged(self, post_id: int, now: datetime) -> bool:
+        """Record the facilitator's nudge of a post's thread; False if it was already nudged."""
+        ...
+
+    def scored_answers(self, channel: ChannelRef) -> list[ScoredAnswer]:
+        """Each member's best non-flagged score per post of the channel, oldest first."""
         ...

@@ -21,6 +21,7 @@ from bot.core.commands import (
 )
 from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
 from bot.core.grading import Grader
+from bot.core.learning import Learning
 from bot.core.model import (
     Attempt,
     ChannelRef,
@@ -33,7 +34,14 @@ from bot.core.model import (
     Schedule,
     UserRef,
 )
-from bot.core.ports import ChatPlatform, Metrics, NoMetrics, PlatformError, Store
+from bot.core.ports import (
+    ChatPlatform,
+    LearningStore,
+    Metrics,
+    NoMetrics,
+    PlatformError,
+    Store,
+)
 from bot.core.ratelimit import RateLimiter, slow_down
 from bot.core.retrieval import ExplainResult
 from bot.core.schedules import ScheduleError, apply_settings, describe
@@ -75,6 +83,7 @@ class QotdService:
         claim_timeout: timedelta = CLAIM_TIMEOUT,
         retry: RetryPolicy = DEFAULT_RETRY,
         metrics: Metrics | None = None,
+        learning: LearningStore | None = None,
     ) -> None:
         self.items = tuple(items)
         self.store = store
@@ -95,6 +104,9 @@ class QotdService:
         self._on_schedule_change = on_schedule_change
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.metrics = metrics or NoMetrics()
+        self.learning = (
+            Learning(self.items, learning, store, platform, grader, clock) if learning else None
+        )
 
     @property
     def metrics(self) -> Metrics:
@@ -226,6 +238,10 @@ class QotdService:
     async def start(self) -> int:
         """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
         return await self.daily.catch_up()
+
+    async def run_learning(self) -> int:
+        """Periodic tick of the learning loop: practice nudges, thread facilitation."""
+        return await self.learning.tick() if self.learning else 0
 
     # ----- use cases ------------------------------------------------------------------
     async def explain(self, query: str, k: int = 3) -> Reply:
@@ -377,13 +393,22 @@ class QotdService:
     async def _cmd_stats(self, command: CommandInvocation) -> Reply:
         schedule = await asyncio.to_thread(self.store.ensure_channel, command.channel)
         target = command.args.strip().lstrip("@") or command.user.user_id
+        if self.learning and target.lower() == "channel":
+            return await self.learning.channel_stats(command.channel)
         stats = await asyncio.to_thread(
             self.store.user_stats, command.channel, target, schedule.timezone
         )
+        if self.learning:
+            stats = await self.learning.with_topics(command.channel, stats)
         name = (stats.display_name if stats else "") or (
             command.user.display_name if target == command.user.user_id else target
         )
         return replies.stats(stats, name or target)
+
+    async def _cmd_practice(self, command: CommandInvocation) -> Reply:
+        if self.learning is None:
+            return Reply(private=True, text="Practice is not set up on this bot yet.")
+        return self._over_limit(command.user) or await self.learning.on_practice(command)
 
     async def _cmd_leaderboard(self, command: CommandInvocation) -> Reply:
         schedule = await asyncio.to_thread(self.store.ensure_channel, command.channel)

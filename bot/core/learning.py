@@ -1,0 +1,115 @@
+"""The learning loop as the service sees it: /practice, richer /stats, and periodic nudges."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from bot.core import progress
+from bot.core.model import ChannelRef, CommandInvocation, Item, Post, Reply, UserStats
+from bot.core.ports import ChatPlatform, LearningStore, Store
+from bot.core.practice import AnswerGrader, Practice
+from bot.core.schedules import local_now
+
+log = logging.getLogger(__name__)
+
+FACILITATE_AFTER = timedelta(hours=3)
+"""A question thread with no answer for this long gets one gentle nudge with a hint."""
+
+
+def thread_hint(item: Item) -> Reply:
+    """The facilitator's nudge: how many key points and what area they are in, not what they say."""
+    n = len(item.key_points)
+    return Reply(
+        text=f"👋 No answers yet: a rough answer is welcome, you'll get private feedback. "
+        f"Hint: the reference answer has {n} key point{'s' if n != 1 else ''}, and one of "
+        f"them is about **{item.topic}**.",
+    )
+
+
+class Learning:
+    """Practice, progress and facilitation on top of the daily questions."""
+
+    def __init__(
+        self,
+        items: Sequence[Item],
+        learning: LearningStore,
+        store: Store,
+        platform: ChatPlatform,
+        grader: AnswerGrader,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.items = {item.id: item for item in items}
+        self.store = learning
+        self._core = store
+        self._platform = platform
+        self._clock = clock
+        self.practice = Practice(items, learning, grader, clock)
+
+    async def on_practice(self, command: CommandInvocation) -> Reply:
+        """``/practice`` serves a card; ``/practice <answer>`` grades it; ``nudge on|off``."""
+        args = command.args.strip()
+        words = args.lower().split()
+        if words[:1] == ["nudge"] and words[1:] in (["on"], ["off"]):
+            return await self.practice.set_nudge(command.channel, command.user, words[1] == "on")
+        if not args:
+            return await self.practice.serve(command.channel, command.user)
+        return await self.practice.answer(command.channel, command.user, args)
+
+    async def with_topics(self, channel: ChannelRef, stats: UserStats | None) -> UserStats | None:
+        """A member's stats with strongest and weakest topics."""
+        answers = await asyncio.to_thread(self.store.scored_answers, channel)
+        return progress.with_topics(stats, answers, self.items)
+
+    async def channel_stats(self, channel: ChannelRef) -> Reply:
+        """``/stats channel``."""
+        answers = await asyncio.to_thread(self.store.scored_answers, channel)
+        return progress.channel_stats(answers, self.items)
+
+    async def tick(self) -> int:
+        """Periodic work: practice nudges and thread facilitation; returns messages sent."""
+        sent = 0
+        for work in (self.send_nudges, self.facilitate):
+            try:
+                sent += await work()
+            except Exception:
+                log.exception("learning tick: %s failed", work.__name__)
+        return sent
+
+    async def send_nudges(self) -> int:
+        """Each opted-in member with due cards hears about them once per local day."""
+        sent = 0
+        for member in await asyncio.to_thread(self.store.nudge_members):
+            schedule = await asyncio.to_thread(self._core.ensure_channel, member.channel)
+            today = local_now(schedule, self._clock()).date().isoformat()
+            sent += await self.practice.send_nudge(self._platform, member, today)
+        return sent
+
+    async def facilitate(self) -> int:
+        """Nudge, once, each open question thread that has had no answer for a few hours."""
+        now = self._clock()
+        sent = 0
+        for channel, schedule in await asyncio.to_thread(self._core.list_channels):
+            if schedule.paused:
+                continue
+            post = await asyncio.to_thread(self._core.latest_post, channel)
+            if post is None or not self._quiet(post, now):
+                continue
+            item = self.items.get(post.item_id)
+            if item is None or item.is_prompt or post.message is None:
+                continue
+            if await asyncio.to_thread(self._core.attempts_for_post, post.id):
+                continue
+            if not await asyncio.to_thread(self.store.mark_thread_nudged, post.id, now):
+                continue
+            await self._platform.reply_in_thread(post.message, thread_hint(item))
+            sent += 1
+        return sent
+
+    @staticmethod
+    def _quiet(post: Post, now: datetime) -> bool:
+        """Posted, still open, and old enough to deserve a nudge."""
+        open_ = post.message is not None and post.revealed_at is None and not post.skipped
+        return open_ and now - post.created_at >= FACILITATE_AFTER

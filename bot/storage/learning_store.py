@@ -1,0 +1,176 @@
+"""The ``LearningStore`` port on SQLAlchemy: practice cards, members, thread nudges, scores."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import datetime
+
+from sqlalchemy import func, pool, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.core.model import ChannelRef, PracticeCard, PracticeMember, ScoredAnswer, UserRef
+from bot.storage.convert import channel_where
+from bot.storage.engine import make_engine, writer
+from bot.storage.learning_tables import PracticeCardRow, PracticeMemberRow, ThreadNudgeRow
+from bot.storage.migrate import migrate_engine
+from bot.storage.tables import AttemptRow, ChannelRow, PostRow
+
+
+def _card(row: PracticeCardRow) -> PracticeCard:
+    return PracticeCard(
+        platform=row.platform,
+        user_id=row.user_id,
+        item_id=row.item_id,
+        topic=row.topic,
+        state=row.card,
+        due=row.due,
+        reviews=row.reviews,
+        last_score=row.last_score,
+        reviewed_at=row.reviewed_at,
+    )
+
+
+def _member(row: PracticeMemberRow) -> PracticeMember:
+    return PracticeMember(
+        user=UserRef(row.platform, row.user_id, row.display_name),
+        channel=ChannelRef(row.platform, row.workspace, row.channel),
+        pending_item_id=row.pending_item_id,
+        nudge=row.nudge,
+        nudged_on=row.nudged_on,
+    )
+
+
+class SqlLearningStore:
+    """The learning loop's tables in the same database as the core store (migrated to head)."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = make_engine(url)
+        self._writer = writer(self._engine)
+        shared = isinstance(self._engine.pool, pool.StaticPool)
+        self._turn: AbstractContextManager[object] = threading.RLock() if shared else nullcontext()
+        migrate_engine(self._engine)
+
+    @contextmanager
+    def _session(self, write: bool = False) -> Iterator[Session]:
+        engine = self._writer if write else self._engine
+        with self._turn, Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def _card_row(
+        self, session: Session, platform: str, user_id: str, item_id: str
+    ) -> PracticeCardRow | None:
+        return session.scalars(
+            select(PracticeCardRow).where(
+                PracticeCardRow.platform == platform,
+                PracticeCardRow.user_id == user_id,
+                PracticeCardRow.item_id == item_id,
+            )
+        ).first()
+
+    def get_card(self, platform: str, user_id: str, item_id: str) -> PracticeCard | None:
+        """The member's card for an item, if they practised it."""
+        with self._session() as session:
+            row = self._card_row(session, platform, user_id, item_id)
+            return _card(row) if row else None
+
+    def save_card(self, card: PracticeCard) -> None:
+        """Insert or replace the member's card for its item."""
+        with self._session(write=True) as session:
+            row = self._card_row(session, card.platform, card.user_id, card.item_id)
+            if row is None:
+                row = PracticeCardRow(
+                    platform=card.platform, user_id=card.user_id, item_id=card.item_id
+                )
+                session.add(row)
+            row.topic, row.card, row.due = card.topic, card.state, card.due
+            row.reviews, row.last_score = card.reviews, card.last_score
+            row.reviewed_at = card.reviewed_at or card.due
+
+    def cards(self, platform: str, user_id: str) -> list[PracticeCard]:
+        """Every card of the member, soonest due first."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(PracticeCardRow)
+                .where(PracticeCardRow.platform == platform, PracticeCardRow.user_id == user_id)
+                .order_by(PracticeCardRow.due, PracticeCardRow.item_id)
+            )
+            return [_card(row) for row in rows]
+
+    def _member_row(
+        self, session: Session, platform: str, user_id: str
+    ) -> PracticeMemberRow | None:
+        return session.scalars(
+            select(PracticeMemberRow).where(
+                PracticeMemberRow.platform == platform, PracticeMemberRow.user_id == user_id
+            )
+        ).first()
+
+    def get_member(self, platform: str, user_id: str) -> PracticeMember | None:
+        """The member's practice state."""
+        with self._session() as session:
+            row = self._member_row(session, platform, user_id)
+            return _member(row) if row else None
+
+    def save_member(self, member: PracticeMember) -> None:
+        """Insert or replace the member's practice state."""
+        with self._session(write=True) as session:
+            row = self._member_row(session, member.user.platform, member.user.user_id)
+            if row is None:
+                row = PracticeMemberRow(platform=member.user.platform, user_id=member.user.user_id)
+                session.add(row)
+            row.display_name = member.user.display_name
+            row.workspace, row.channel = member.channel.workspace, member.channel.channel
+            row.pending_item_id, row.nudge = member.pending_item_id, member.nudge
+            row.nudged_on = member.nudged_on
+
+    def nudge_members(self) -> list[PracticeMember]:
+        """Members who opted in to the daily "cards due" nudge."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(PracticeMemberRow)
+                .where(PracticeMemberRow.nudge.is_(True))
+                .order_by(PracticeMemberRow.id)
+            )
+            return [_member(row) for row in rows]
+
+    def mark_thread_nudged(self, post_id: int, now: datetime) -> bool:
+        """Record the facilitator's nudge of a post's thread; False if it was already nudged."""
+        try:
+            with self._session(write=True) as session:
+                if session.get(ThreadNudgeRow, post_id) is not None:
+                    return False
+                session.add(ThreadNudgeRow(post_id=post_id, created_at=now))
+        except IntegrityError:
+            return False  # another instance nudged it first
+        return True
+
+    def scored_answers(self, channel: ChannelRef) -> list[ScoredAnswer]:
+        """Each member's best non-flagged score per post of the channel, oldest first."""
+        with self._session() as session:
+            channel_id = session.scalar(select(ChannelRow.id).where(*channel_where(channel)))
+            if channel_id is None:
+                return []
+            rows = session.execute(
+                select(
+                    AttemptRow.user_id,
+                    func.max(AttemptRow.display_name),
+                    PostRow.item_id,
+                    func.max(AttemptRow.score),
+                    func.min(AttemptRow.created_at),
+                )
+                .join(PostRow, PostRow.id == AttemptRow.post_id)
+                .where(PostRow.channel_id == channel_id, AttemptRow.flagged.is_(False))
+                .group_by(AttemptRow.user_id, PostRow.id, PostRow.item_id)
+                .order_by(func.min(AttemptRow.created_at))
+            ).all()
+        return [
+            ScoredAnswer(str(uid), str(name or ""), str(item), int(score), at)
+            for uid, name, item, score, at in rows
+        ]
+
+    def close(self) -> None:
+        """Release connections."""
+        self._engine.dispose()

@@ -1,0 +1,59 @@
+"""Tables of the learning loop: practice cards, practice members and thread nudges.
+
+They share ``Base`` with the core tables, so one Alembic history and one schema check cover all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.tables import Base, UtcDateTime
+
+
+class PracticeCardRow(Base):
+    """One member's spaced-repetition card for one item (``card`` is fsrs's JSON)."""
+
+    __tablename__ = "practice_cards"
+    __table_args__ = (
+        UniqueConstraint("platform", "user_id", "item_id", name="uq_practice_cards_member_item"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    item_id: Mapped[str] = mapped_column(String(128))
+    topic: Mapped[str] = mapped_column(String(64), default="")
+    card: Mapped[str] = mapped_column(Text)
+    due: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    last_score: Mapped[int] = mapped_column(Integer, default=0)
+    reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PracticeMemberRow(Base):
+    """A member's practice state: the card being answered, and the opt-in daily nudge."""
+
+    __tablename__ = "practice_members"
+    __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_practice_members_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(String(256), default="")
+    workspace: Mapped[str] = mapped_column(String(128), default="")
+    channel: Mapped[str] = mapped_column(String(128), default="")
+    pending_item_id: Mapped[str] = mapped_column(String(128), default="")
+    nudge: Mapped[bool] = mapped_column(Boolean, default=False)
+    nudged_on: Mapped[str] = mapped_column(String(10), default="")
+
+
+class ThreadNudgeRow(Base):
+    """A question thread the facilitator already nudged (one nudge per post)."""
+
+    __tablename__ = "thread_nudges"
+
+    post_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
