@@ -351,10 +351,10 @@ class Bot:
         default_factory=lambda: itertools.count(300000000000000001)
     )
 
-    async def until(self, condition: Callable[[], Any], timeout: float = 15.0) -> None:
+    async def until(self, condition: Callable[[], Any], within: float = 15.0) -> None:
         """Wait until ``condition()`` holds (failing early if the client task died)."""
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(within):
                 while not condition():
                     if self.task.done():
                         raise AssertionError(f"client stopped: {self.task.exception()!r}")

@@ -188,7 +188,7 @@ async def test_member_without_manage_server_is_refused_a_settings_command(
             "PUT", f"/applications/{bot.client.application_id}/guilds/{GUILD_ID}/commands"
         )
         admin_group = next(c for c in sync.body if c["name"] == "qotd-admin")
-        assert admin_group["default_member_permissions"] == "32"  # Manage Server
+        assert int(admin_group["default_member_permissions"]) == 32  # Manage Server
         setting = [{"name": "settings", "type": 3, "value": "10:00 Europe/Paris"}]
         await bot.slash("qotd-admin", "schedule", setting)
         await bot.until(lambda: interaction_bodies(fake))

@@ -1,0 +1,75 @@
+"""Pure translation pieces: embeds within Discord's limits, reactions, and token checks."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from adapters.discord import render
+from adapters.discord.refs import channel_ref, message_target
+from adapters.discord.runner import validate_token
+from bot.core.model import Field, MessageRef, Reply
+
+
+def test_long_answer_is_split_within_discord_embed_limits() -> None:
+    paragraph = "LoRA trains low-rank adapters while the base weights stay frozen. " * 20
+    reply = Reply(
+        title="T" * 300,
+        text="\n\n".join([paragraph] * 30),
+        fields=(Field("Topic", "x" * 2000),),
+        context="footer",
+    )
+    messages = render.messages(reply)
+    embeds = [e for m in messages for e in m]
+    assert len(embeds) > 1
+    assert all(len(e.description or "") <= 4096 for e in embeds)
+    assert all(sum(len(e) for e in m) <= 6000 and len(m) <= 10 for m in messages)
+    assert len(embeds[0].title or "") == 256 and len(embeds[0].fields[0].value or "") == 1024
+    assert embeds[-1].footer.text == "footer"
+    joined = "".join(e.description or "" for e in embeds).replace("\n", "").replace(" ", "")
+    assert joined == reply.text.replace("\n", "").replace(" ", "")
+
+
+def test_neutral_reaction_names_map_to_unicode() -> None:
+    assert [render.emoji(n) for n in ("white_check_mark", "warning", "speech_balloon")] == [
+        "✅",
+        "⚠️",
+        "💬",
+    ]
+
+
+def test_a_reply_in_a_thread_is_reacted_to_in_the_thread_and_the_question_in_its_channel() -> None:
+    channel = channel_ref(7, 8)
+    assert message_target(MessageRef(channel, "11", "10")) == (10, 11)
+    assert message_target(MessageRef(channel, "10", "10")) == (7, 10)
+
+
+def _token(head: str) -> str:
+    encoded = base64.urlsafe_b64encode(head.encode()).decode().rstrip("=")
+    return f"{encoded}.GhIjKl.{'a' * 38}"
+
+
+def test_a_well_formed_token_is_accepted_and_trimmed() -> None:
+    token = _token("900000000000000001")
+    assert validate_token(f"  {token}\n") == token
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (None, "DISCORD_TOKEN is not set"),
+        ("   ", "DISCORD_TOKEN is not set"),
+        ("Bot " + _token("900000000000000001"), "starts with 'Bot '"),
+        ("a1b2c3d4e5f6", "doesn't look like a bot token"),
+        (_token("not-an-id-at-all"), "doesn't look like a bot token"),
+    ],
+)
+def test_a_missing_or_malformed_token_is_a_clear_error_without_the_token(
+    raw: str | None, says: str
+) -> None:
+    with pytest.raises(ValueError, match=says) as caught:
+        validate_token(raw)
+    assert "Developer Portal" in str(caught.value) or "Bot '" in str(caught.value)
+    if raw and raw.strip():
+        assert raw.strip() not in str(caught.value)
