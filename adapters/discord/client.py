@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from typing import Any
 
 import discord
@@ -44,9 +43,7 @@ class QotdClient(discord.Client):
         )
         self.settings = settings
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self)
-        self.platform = DiscordPlatform(
-            self, ping_role_id=settings.ping_role_id, on_channel_lost=self.pause_channel
-        )
+        self.platform = DiscordPlatform(self, ping_role_id=settings.ping_role_id)
         self._bridge: Bridge | None = None
         self.scheduler: DailyScheduler | None = None
 
@@ -104,25 +101,9 @@ class QotdClient(discord.Client):
         await self.qotd.on_message(message)
 
     def schedule_changed(self, channel: ChannelRef, schedule: Schedule) -> None:
-        """The core's schedule listener: reschedule the channel's daily slot."""
+        """The core's schedule listener (changes and pauses): reschedule the channel's slot."""
         if self.scheduler is not None:
             self.scheduler.update(channel, schedule)
-
-    async def pause_channel(self, channel: ChannelRef, error: Exception) -> None:
-        """Discord refused a channel (no access, deleted): stop posting there until resumed."""
-        store = self.qotd.service.store
-        schedule = await asyncio.to_thread(store.ensure_channel, channel)
-        if not schedule.paused:
-            paused = replace(schedule, paused=True)
-            await asyncio.to_thread(store.set_schedule, channel, paused)
-            self.schedule_changed(channel, paused)
-        log.warning(
-            "paused daily questions in Discord channel %s (server %s): %s. Fix the bot's access "
-            "(`/qotd-admin doctor` there), then run `/qotd-admin schedule resume`.",
-            channel.channel,
-            channel.workspace,
-            error,
-        )
 
     async def close(self) -> None:
         """Stop the scheduler, then disconnect."""

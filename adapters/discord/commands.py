@@ -65,6 +65,15 @@ class MemberCommands(
     ) -> None:
         await self.bridge.command(interaction, "leaderboard", period)
 
+    @app_commands.command(description="A private practice card; answer it with the answer option")
+    @app_commands.describe(answer="Your answer to the card (or 'nudge on' / 'nudge off')")
+    async def practice(
+        self,
+        interaction: discord.Interaction,
+        answer: app_commands.Range[str, 1, 4000] | None = None,
+    ) -> None:
+        await self.bridge.command(interaction, "practice", answer or "")
+
     @app_commands.command(name="help", description="What the bot does and how to use it")
     async def help_(self, interaction: discord.Interaction) -> None:
         await self.bridge.command(interaction, "help")

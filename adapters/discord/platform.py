@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
@@ -13,13 +12,12 @@ import discord
 from adapters.discord import render, views
 from adapters.discord.refs import message_target
 from bot.core.model import ChannelRef, MessageRef, Reply, UserRef
+from bot.core.ports import PlatformError
 
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
-
-ChannelLost = Callable[[ChannelRef, Exception], Awaitable[None]]
 
 
 @dataclass
@@ -57,19 +55,13 @@ async def respond(interaction: discord.Interaction, reply: Reply, *, ephemeral: 
 class DiscordPlatform:
     """Implements the core's ChatPlatform with a discord.py client."""
 
-    def __init__(
-        self,
-        client: discord.Client,
-        *,
-        ping_role_id: int | None = None,
-        on_channel_lost: ChannelLost | None = None,
-    ) -> None:
+    def __init__(self, client: discord.Client, *, ping_role_id: int | None = None) -> None:
         self._client = client
         self._ping_role_id = ping_role_id
-        self.on_channel_lost = on_channel_lost
 
     async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
         """The question embed with its buttons, then a public thread opened on it."""
+        message: discord.Message | None = None
         try:
             target = await self._text_channel(channel)
             first, *more = render.messages(reply)
@@ -86,8 +78,15 @@ class DiscordPlatform:
             for embeds in more:
                 await thread.send(embeds=embeds, allowed_mentions=NO_PINGS)
         except (discord.Forbidden, discord.NotFound) as exc:
-            await self._lost(channel, exc)
-            raise
+            # The core pauses the channel (and logs it) on a permanent error.
+            raise PlatformError(
+                f"Discord refused channel {channel.channel}: {exc}", permanent=True
+            ) from exc
+        except discord.DiscordServerError as exc:
+            if message is not None:  # posted: a retry would post the question twice
+                log.warning("question posted in %s but its thread failed: %s", channel, exc)
+                return MessageRef(channel, str(message.id), str(message.id))
+            raise PlatformError(f"Discord is unavailable: {exc}") from exc
         return MessageRef(channel, str(message.id), str(thread.id))
 
     async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:
@@ -97,8 +96,9 @@ class DiscordPlatform:
             for embeds in render.messages(reply):
                 sent = await self._send_near(thread, embeds=embeds)
         except discord.Forbidden as exc:
-            await self._lost(thread.channel, exc)
-            raise
+            raise PlatformError(
+                f"Discord refused thread {thread.thread_id}: {exc}", permanent=True
+            ) from exc
         message_id = str(sent.id) if sent else ""
         return MessageRef(thread.channel, message_id, thread.thread_id)
 
@@ -160,7 +160,3 @@ class DiscordPlatform:
         if role is None:
             return None, NO_PINGS
         return role.mention, discord.AllowedMentions(everyone=False, users=False, roles=[role])
-
-    async def _lost(self, channel: ChannelRef, exc: Exception) -> None:
-        if self.on_channel_lost is not None:
-            await self.on_channel_lost(channel, exc)
