@@ -97,7 +97,7 @@ def bootstrap(
 ) -> QotdService:
     """The service for one platform, with its store and knowledge."""
     knowledge = knowledge or load_knowledge(settings)
-    store = SqlStore(settings.database_url)
+    store = SqlStore(settings.database_url, instance=settings.instance_id)
     return QotdService(
         knowledge.bank.items,
         store,
@@ -105,4 +105,5 @@ def bootstrap(
         knowledge.retriever,
         knowledge.grader,
         admins=settings.admin_ids,
+        **settings.service_options(),
     )

@@ -17,6 +17,7 @@ from adapters.slack.bot import SlackBot
 from adapters.slack.platform import web_client
 from adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.app import configure_logging, load_knowledge
+from bot.http_service import serve_ops
 from bot.settings import Settings
 from bot.storage.sql_store import SqlStore
 
@@ -98,7 +99,7 @@ def run(settings: Settings, http: bool = False, **_: Any) -> None:
     app_token = "" if http else validate_app_token(settings.slack_app_token)
     configure_logging(settings)
     knowledge = load_knowledge(settings, background=True)
-    store = SqlStore(settings.database_url)
+    store = SqlStore(settings.database_url, instance=settings.instance_id)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(settings, ssettings, bot_token, app_token, secret, knowledge, store))
@@ -138,10 +139,15 @@ async def _serve(
         **settings.service_options(),
     )
     log.warning("connected to Slack workspace %s as @%s", auth.get("team"), auth.get("user"))
-    if secret:
-        await serve_http(bot, ssettings.host, ssettings.port)
-    else:
-        await serve_socket_mode(bot, app_token)
+    ops = await serve_ops(settings, bot.service)
+    try:
+        if secret:
+            await serve_http(bot, ssettings.host, ssettings.port)
+        else:
+            await serve_socket_mode(bot, app_token)
+    finally:
+        if ops is not None:
+            await ops.cleanup()
 
 
 async def serve_socket_mode(
