@@ -141,7 +141,7 @@ def stats(user: UserStats | None, name: str) -> Reply:
 def leaderboard(rows: Sequence[UserStats], period: str) -> Reply:
     """The channel's ranking for a period."""
     if not rows:
-        return Reply(text=f"No answers yet this {period}. Be the first: `/today`.", private=True)
+        return Reply(text=f"No answers yet ({period}). Be the first: `/today`.", private=True)
     medals = ["🥇", "🥈", "🥉"]
     lines = [
         f"{medals[i] if i < 3 else f'{i + 1}.'} {clip(r.display_name or r.user_id, 40)}: "

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from bot.core.model import Item, Post, Schedule
 
+WEAK_TOPIC_SHARE = 0.5
+"""How often the daily pick comes from a topic the channel answered poorly (when available)."""
+
 LOW_STOCK_DAYS = 7
 """Warn admins when fewer questions than this remain in the current cycle."""
 
@@ -48,11 +51,13 @@ def choose(
     cycle: int,
     previous_topic: str,
     seed: str,
+    weak_topics: Sequence[str] = (),
 ) -> Selection:
     """Pick an item not yet asked in ``cycle``; start a new cycle when the filtered bank is used up.
 
     Avoids the previous day's topic whenever another topic is available. ``seed`` (channel and
-    date) makes the choice reproducible.
+    date) makes the choice reproducible. ``weak_topics`` (channel memory: topics the channel
+    answered poorly) are asked again sooner: half the time the pick comes from them.
     """
     pool = eligible(items, schedule)
     if not pool:
@@ -68,6 +73,9 @@ def choose(
         cycle, fresh = cycle + 1, list(pool)
     varied = [item for item in fresh if item.topic != previous_topic] or fresh
     rng = random.Random(seed)
+    weak = [item for item in varied if item.topic in weak_topics and not item.is_prompt]
+    if weak and rng.random() < WEAK_TOPIC_SHARE:
+        varied = weak
     # Prefer answered items two times out of three: they can be graded; prompts spark discussion.
     answered = [item for item in varied if not item.is_prompt]
     prompts = [item for item in varied if item.is_prompt]

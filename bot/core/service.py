@@ -412,7 +412,7 @@ class QotdService:
 
     async def _cmd_leaderboard(self, command: CommandInvocation) -> Reply:
         schedule = await asyncio.to_thread(self.store.ensure_channel, command.channel)
-        period = (command.args.strip().lower() or "week").rstrip("ly")
+        period = (command.args.strip().lower() or "week").removesuffix("ly")
         since = {
             "week": self.daily.week_start(schedule),
             "month": self.daily.month_start(schedule),
