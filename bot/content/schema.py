@@ -73,6 +73,8 @@ def read_entries(path: Path) -> tuple[list[Entry], list[Problem]]:
         return [], [problem(line, f"YAML syntax error: {exc.problem}; fix the indentation/quoting")]
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return [], [problem(1, f"cannot read the file: {exc}")]
+    except RecursionError:
+        return [], [problem(1, "the YAML is nested too deeply to be a bank file; items are flat")]
     if root is None:
         return [], []
     if not isinstance(root, yaml.SequenceNode):

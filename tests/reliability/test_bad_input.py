@@ -242,11 +242,6 @@ def test_huge_answer_in_a_thread_is_graded_and_stored_once(tmp_path: Path) -> No
     asyncio.run(scenario())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/content/schema.py read_entries lets PyYAML's RecursionError through on deeply "
-    "nested YAML; catching RecursionError there (as a 'cannot read the file' problem) fixes it",
-)
 def test_deeply_nested_content_file_is_a_content_error(tmp_path: Path) -> None:
     (tmp_path / "deep.yaml").write_text("- " * 5000 + "x\n")
     with pytest.raises(ContentError):
