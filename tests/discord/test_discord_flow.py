@@ -243,3 +243,17 @@ async def test_a_deleted_channel_is_paused_with_a_log_line(
         schedule = bot.client.qotd.service.store.get_schedule(CHANNEL)
         assert schedule is not None and schedule.paused
         assert "paused" in caplog.text and "Unknown Channel" in caplog.text
+
+
+async def test_slow_work_is_deferred_then_followed_up(
+    knowledge: Knowledge, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("adapters.discord.bridge.DEFER_AFTER_SECONDS", 0.0)
+    async with fake_discord() as fake, running_bot(fake, knowledge, database) as bot:
+        await bot.slash("qotd", "explain", [{"name": "topic", "type": 3, "value": "lora"}])
+        followups = f"/webhooks/{bot.client.application_id}/interaction-token"
+        await bot.until(lambda: fake.at("POST", followups))
+        [deferred] = interaction_bodies(fake)
+        assert deferred["type"] == 5 and deferred["data"]["flags"] == EPHEMERAL
+        [followup] = fake.at("POST", followups)
+        assert "lora" in followup.body["embeds"][0]["title"].lower()

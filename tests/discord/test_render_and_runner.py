@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,23 @@ def test_a_missing_or_malformed_token_is_a_clear_error_without_the_token(
     assert "Developer Portal" in str(caught.value) or "Bot '" in str(caught.value)
     if raw and raw.strip():
         assert raw.strip() not in str(caught.value)
+
+
+def test_qotd_run_discord_without_a_token_stops_before_loading_anything(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot import cli
+
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("QOTD_DISCORD_TOKEN", raising=False)
+    monkeypatch.setattr("adapters.discord.runner.load_knowledge", _must_not_load)
+    result = CliRunner().invoke(cli.app, ["run", "discord"])
+    assert isinstance(result.exception, cli.UserError)
+    assert "DISCORD_TOKEN is not set" in str(result.exception)
+
+
+def _must_not_load(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the model was loaded before the token was checked")
