@@ -449,7 +449,9 @@ class Bot:
             ),
         )
 
-    async def say(self, channel_id: str, content: str, *, user_id: int = MEMBER_ID) -> str:
+    async def say(
+        self, channel_id: str, content: str, *, user_id: int = MEMBER_ID, mention_bot: bool = False
+    ) -> str:
         """A member posts ``content`` in a channel or thread; returns the message id."""
         message_id = self.fake.next_id()
         await self.fake.dispatch(
@@ -469,7 +471,7 @@ class Bot:
                 "edited_timestamp": None,
                 "tts": False,
                 "mention_everyone": "@everyone" in content,
-                "mentions": [],
+                "mentions": [user(BOT_ID, "qotd", bot=True)] if mention_bot else [],
                 "mention_roles": [],
                 "attachments": [],
                 "embeds": [],

@@ -14,6 +14,7 @@ from bot.core.model import Schedule
 from tests.discord.fake_discord import (
     ADMIN_ID,
     ADMIN_PERMISSIONS,
+    BOT_ID,
     CHANNEL_ID,
     GUILD_ID,
     Bot,
@@ -257,3 +258,15 @@ async def test_slow_work_is_deferred_then_followed_up(
         assert deferred["type"] == 5 and deferred["data"]["flags"] == EPHEMERAL
         [followup] = fake.at("POST", followups)
         assert "lora" in followup.body["embeds"][0]["title"].lower()
+
+
+async def test_mentioning_the_bot_with_explain_answers_by_dm(
+    knowledge: Knowledge, database: str
+) -> None:
+    async with fake_discord() as fake, running_bot(fake, knowledge, database) as bot:
+        await bot.say(str(CHANNEL_ID), f"<@{BOT_ID}> explain lora", mention_bot=True)
+        dm_path = "/channels/500000000000000001/messages"
+        await bot.until(lambda: fake.at("POST", dm_path))
+        [dm] = fake.at("POST", dm_path)
+        assert "lora" in dm.body["embeds"][0]["title"].lower()
+        assert not fake.at("POST", f"/channels/{CHANNEL_ID}/messages")
