@@ -10,6 +10,7 @@ items.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,52 +56,55 @@ class LexicalIndex:
 
     def __init__(self, items: Sequence[Item]) -> None:
         self.size = len(items)
-        lists: dict[str, list[tuple[int, float, float]]] = {}
+        ids: dict[str, int] = {}
         vocabulary: Counter[str] = Counter()
+        # flat (item, stem id, field credit, repeat-weighted count) rows, compact for big banks
+        owners, keys, credits, counts = array("q"), array("q"), array("f"), array("f")
         lengths = np.zeros(len(items), dtype=np.float64)
-        counts: list[Counter[str]] = []
-        best_field: list[dict[str, float]] = []
         for index, item in enumerate(items):
             fields = (
                 " ".join([item.question, *item.alternate_questions]),
                 " ".join(item.key_points),
                 plain_text(" ".join([item.answer, *item.alternate_answers])),
             )
-            tf: Counter[str] = Counter()
-            credit: dict[str, float] = {}
+            tf: dict[int, float] = {}
+            credit: dict[int, float] = {}
             for text, weight, repeat in zip(fields, FIELD_WEIGHTS, FIELD_REPEATS, strict=True):
                 words = tokens(text)
                 vocabulary.update(words)
                 for word in words:
-                    key = stem(word)
-                    tf[key] += repeat
+                    key = ids.setdefault(stem(word), len(ids))
+                    tf[key] = tf.get(key, 0.0) + repeat
                     credit[key] = max(credit.get(key, 0.0), weight)
             lengths[index] = sum(tf.values())
-            counts.append(tf)
-            best_field.append(credit)
+            owners.extend([index] * len(tf))
+            keys.extend(tf)
+            credits.extend(credit[k] for k in tf)
+            counts.extend(tf.values())
+        items_of = np.frombuffer(owners, dtype=np.int64)
+        key_of = np.frombuffer(keys, dtype=np.int64)
+        count = np.frombuffer(counts, dtype=np.float32).astype(np.float64)
         average = float(lengths.mean()) if len(items) else 1.0
-        for index, (tf, credit) in enumerate(zip(counts, best_field, strict=True)):
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[index] / max(average, 1.0))
-            for key, count in tf.items():
-                weight = count * (BM25_K1 + 1) / (count + norm)
-                lists.setdefault(key, []).append((index, credit[key], weight))
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[items_of] / max(average, 1.0))
+        bm25 = (count * (BM25_K1 + 1) / (count + norm)).astype(np.float32)
+        order = np.argsort(key_of, kind="stable")  # stable: items stay sorted within a stem
+        bounds = np.searchsorted(key_of[order], np.arange(len(ids) + 1))
+        credit_of = np.frombuffer(credits, dtype=np.float32)
         n = max(len(items), 1)
         self.postings: dict[str, Postings] = {}
         self.idf: dict[str, float] = {}
-        for key, rows in lists.items():
-            self.postings[key] = Postings(
-                np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-                np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows)),
-                np.fromiter((r[2] for r in rows), dtype=np.float32, count=len(rows)),
-            )
-            self.idf[key] = math.log(1 + (n - len(rows) + 0.5) / (len(rows) + 0.5))
+        for word, key in ids.items():
+            rows = order[bounds[key] : bounds[key + 1]]
+            self.postings[word] = Postings(items_of[rows], credit_of[rows], bm25[rows])
+            self.idf[word] = math.log(1 + (n - len(rows) + 0.5) / (len(rows) + 0.5))
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
         self.vocabulary = vocabulary
         # the IDF mass of each item's question, to tell how much of the question an ask names
-        self._head_mass = np.zeros(len(items), dtype=np.float64)
-        for key, posting in self.postings.items():
-            heads = posting.items[posting.credit >= FIELD_WEIGHTS[0]]
-            self._head_mass[heads] += self.idf[key]
+        idf = np.array([self.idf[w] for w in ids], dtype=np.float64)
+        heads = credit_of >= FIELD_WEIGHTS[0]
+        self._head_mass = np.bincount(
+            items_of[heads], weights=idf[key_of[heads]], minlength=len(items)
+        ).astype(np.float64)
 
     def document_frequency(self, key: str) -> int:
         """How many items use the stem ``key``."""

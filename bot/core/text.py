@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _STOPWORD_TEXT = """
     a about above after again against all also am an and any are as at be because been
@@ -66,6 +67,7 @@ def tokens(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(text.lower()) if len(t) > 1 or t.isdigit()]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude suffix-stripping stem: quantize, quantized, quantization -> quantiz-ish."""
     if len(word) <= 3 or word.isdigit():

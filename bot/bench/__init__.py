@@ -1,0 +1,1 @@
+"""`qotd bench`: explain and grading quality against baselines, and speed at scale."""

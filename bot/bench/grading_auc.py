@@ -1,0 +1,72 @@
+"""Grading quality: ROC-AUC of the grade for answers to the question versus to other questions.
+
+Positives: every alternate answer of a merged item (a second source answering the same
+question) and the 'good' answers of tests/data/grading_dev.yaml. Negatives: the same answers
+graded against other items, and the dev set's 'wrong' answers (answers to another question).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.core.grading import Grader
+from bot.core.model import Item
+
+
+def roc_auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """Probability a random positive scores above a random negative (ties count half)."""
+    if not positives or not negatives:
+        return float("nan")
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+def grading_pairs(
+    items: Sequence[Item], dev_rows: Sequence[Mapping[str, Any]], others: int = 2, seed: int = 0
+) -> list[tuple[Item, str, bool]]:
+    """(item, answer, addresses the item's question) triples."""
+    rng = random.Random(seed)
+    by_id = {item.id: item for item in items}
+    graded = [item for item in items if item.key_points]
+    pairs: list[tuple[Item, str, bool]] = []
+    answers = [(item, a) for item in graded for a in item.alternate_answers]
+    answers += [
+        (by_id[str(r["item"])], str(r["good"])) for r in dev_rows if str(r["item"]) in by_id
+    ]
+    for item, answer in answers:
+        pairs.append((item, answer, True))
+        for other in rng.sample([i for i in graded if i.id != item.id], others):
+            pairs.append((other, answer, False))
+    pairs += [
+        (by_id[str(r["item"])], str(r["wrong"]), False) for r in dev_rows if str(r["item"]) in by_id
+    ]
+    return pairs
+
+
+def grading_quality(grader: Grader, pairs: Sequence[tuple[Item, str, bool]]) -> dict[str, Any]:
+    """ROC-AUC, pair counts and grade latency percentiles over ``pairs``."""
+    scores: list[tuple[float, bool]] = []
+    times: list[float] = []
+    warmed: set[str] = set()
+    for item, answer, positive in pairs:
+        if item.id not in warmed:  # a live thread grades many answers to one item
+            grader.grade(item, answer)
+            warmed.add(item.id)
+        start = time.perf_counter()
+        grade = grader.grade(item, answer)
+        times.append(1000 * (time.perf_counter() - start))
+        scores.append((grade.score, positive))
+    positives = [s for s, p in scores if p]
+    negatives = [s for s, p in scores if not p]
+    return {
+        "roc_auc": roc_auc(positives, negatives),
+        "positives": len(positives),
+        "negatives": len(negatives),
+        "grade_ms_p50": statistics.median(times) if times else float("nan"),
+        "mean_positive": statistics.fmean(positives) if positives else float("nan"),
+        "mean_negative": statistics.fmean(negatives) if negatives else float("nan"),
+    }
