@@ -8,7 +8,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from bot.charts import progress_chart
 from bot.content.bank import Bank, load_bank
 from bot.core.grading import Grader
 from bot.core.ports import ChatPlatform, Embedder
@@ -17,6 +19,7 @@ from bot.core.service import QotdService, Searcher
 from bot.embedding_cache import cached_item_vectors
 from bot.embeddings import SentenceTransformerEmbedder
 from bot.settings import Settings
+from bot.storage.learning_store import SqlLearningStore
 from bot.storage.sql_store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -92,6 +95,11 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url[len(prefix) :]) if url.startswith(prefix) else None
 
 
+def learning_options(settings: Settings) -> dict[str, Any]:
+    """The learning loop's collaborators: its store (same database) and the chart drawer."""
+    return {"learning": SqlLearningStore(settings.database_url), "charts": progress_chart}
+
+
 def bootstrap(
     settings: Settings, platform: ChatPlatform, knowledge: Knowledge | None = None
 ) -> QotdService:
@@ -106,4 +114,5 @@ def bootstrap(
         knowledge.grader,
         admins=settings.admin_ids,
         **settings.service_options(),
+        **learning_options(settings),
     )

@@ -97,6 +97,13 @@ class DailyScheduler:
             await self._service.start()
         except Exception:
             log.exception("scheduler tick failed")
+        # Practice nudges, quiet-thread hints and Monday recaps (each at most once).
+        learning = getattr(self._service, "run_learning", None)
+        if learning is not None:
+            try:
+                await learning()
+            except Exception:
+                log.exception("learning tick failed")
 
     def shutdown(self) -> None:
         """Stop the scheduler without waiting for running jobs."""

@@ -24,6 +24,7 @@ def render(reply: Reply) -> str:
         parts.append(" · ".join(f"{f.name}: {f.value}" for f in reply.fields))
     if reply.context:
         parts.append(f"({reply.context})")
+    parts += [f"📊 Chart saved: {path}" for path in reply.attachments]
     if reply.buttons:
         parts.append("Actions: " + ", ".join(f"/{_command_for(b.action)}" for b in reply.buttons))
     return "\n".join(parts)
@@ -57,6 +58,11 @@ class ConsolePlatform:
         self.current_thread = ref
         self._print(render(reply) + "\n(Type your answer, or /help.)")
         return ref
+
+    async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        """Print a channel message that is not a question (the weekly recap)."""
+        self._print(render(reply))
+        return self._new_ref(channel)
 
     async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:
         """Print a reply in the question's thread."""

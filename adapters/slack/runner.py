@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack.bot import SlackBot
 from adapters.slack.platform import web_client
 from adapters.slack.settings import EVENTS_PATH, SlackSettings
-from bot.app import configure_logging, load_knowledge
+from bot.app import configure_logging, learning_options, load_knowledge
 from bot.http_service import serve_ops
 from bot.settings import Settings
 from bot.storage.sql_store import SqlStore
@@ -137,6 +137,7 @@ async def _serve(
         admins=settings.admin_ids,
         admin_cache_seconds=ssettings.admin_cache_seconds,
         **settings.service_options(),
+        **learning_options(settings),
     )
     log.warning("connected to Slack workspace %s as @%s", auth.get("team"), auth.get("user"))
     ops = await serve_ops(settings, bot.service)

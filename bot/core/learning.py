@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from bot.core import progress
-from bot.core.model import ChannelRef, CommandInvocation, Item, Post, Reply, UserStats
-from bot.core.ports import ChatPlatform, LearningStore, Store
+from bot.core.model import (
+    ChannelRef,
+    CommandInvocation,
+    Item,
+    Post,
+    Reply,
+    Schedule,
+    ScoredAnswer,
+    UserRef,
+    UserStats,
+)
+from bot.core.ports import ChartDrawer, ChatPlatform, LearningStore, Store
 from bot.core.practice import AnswerGrader, Practice
 from bot.core.schedules import local_now
 
@@ -40,6 +53,8 @@ class Learning:
         platform: ChatPlatform,
         grader: AnswerGrader,
         clock: Callable[[], datetime],
+        charts: ChartDrawer | None = None,
+        charts_dir: Path | None = None,
     ) -> None:
         self.items = {item.id: item for item in items}
         self.store = learning
@@ -47,6 +62,9 @@ class Learning:
         self._platform = platform
         self._clock = clock
         self.practice = Practice(items, learning, grader, clock)
+        self._charts = charts
+        self._charts_dir = charts_dir or Path(tempfile.gettempdir()) / "qotd-charts"
+        self._topics = {item.id: item.topic for item in items}
 
     async def on_practice(self, command: CommandInvocation) -> Reply:
         """``/practice`` serves a card; ``/practice <answer>`` grades it; ``nudge on|off``."""
@@ -71,7 +89,7 @@ class Learning:
     async def tick(self) -> int:
         """Periodic work: practice nudges and thread facilitation; returns messages sent."""
         sent = 0
-        for work in (self.send_nudges, self.facilitate):
+        for work in (self.send_nudges, self.facilitate, self.post_recaps):
             try:
                 sent += await work()
             except Exception:
@@ -107,6 +125,81 @@ class Learning:
             await self._platform.reply_in_thread(post.message, thread_hint(item))
             sent += 1
         return sent
+
+    async def member_chart(self, channel: ChannelRef, user: UserRef, reply: Reply) -> Reply:
+        """``/stats chart``: the member's stats with their own chart of the last 7 local days."""
+        if self._charts is None:
+            return reply
+        schedule = await asyncio.to_thread(self._core.ensure_channel, channel)
+        answers = [
+            a
+            for a in await asyncio.to_thread(self.store.scored_answers, channel)
+            if a.user_id == user.user_id
+        ]
+        if not answers:
+            return reply
+        today = local_now(schedule, self._clock()).date()
+        path = self._chart_path(channel, f"{user.user_id}-{today}")
+        title = f"{user.display_name or user.user_id}: the last 7 days"
+        chart = await asyncio.to_thread(
+            self._charts,
+            path,
+            title,
+            answers,
+            self._topics,
+            today - timedelta(days=6),
+            schedule.timezone,
+        )
+        return replace(reply, attachments=(*reply.attachments, str(chart)))
+
+    async def post_recaps(self) -> int:
+        """On Monday after the daily slot, each active channel gets last week's recap (once)."""
+        sent = 0
+        now = self._clock()
+        for channel, schedule in await asyncio.to_thread(self._core.list_channels):
+            local = local_now(schedule, now)
+            if schedule.paused or local.weekday() != 0:
+                continue
+            if (local.hour, local.minute) < (schedule.hour, schedule.minute):
+                continue
+            first = local.date() - timedelta(days=7)
+            answers = [
+                a
+                for a in await asyncio.to_thread(self.store.scored_answers, channel)
+                if first <= local_now(schedule, a.answered_at).date() < local.date()
+            ]
+            if not answers:
+                continue
+            if not await asyncio.to_thread(self.store.mark_recap, channel, str(first), now):
+                continue
+            sent += await self._post_recap(channel, schedule, first, answers)
+        return sent
+
+    async def _post_recap(
+        self, channel: ChannelRef, schedule: Schedule, first: date, answers: list[ScoredAnswer]
+    ) -> int:
+        reply = progress.recap(answers, self.items, first)
+        if self._charts is not None:
+            path = self._chart_path(channel, f"recap-{first}")
+            title = f"Week of {first:%d %b %Y}"
+            chart = await asyncio.to_thread(
+                self._charts, path, title, answers, self._topics, first, schedule.timezone
+            )
+            reply = replace(reply, attachments=(str(chart),))
+        # A plain channel message where the platform has one (ChannelPoster), else the thread.
+        post_message = getattr(self._platform, "post_message", None)
+        if post_message is not None:
+            await post_message(channel, reply)
+            return 1
+        latest = await asyncio.to_thread(self._core.latest_post, channel)
+        if latest is None or latest.message is None:
+            return 0
+        await self._platform.reply_in_thread(latest.message, reply)
+        return 1
+
+    def _chart_path(self, channel: ChannelRef, name: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{channel.channel}-{name}")
+        return self._charts_dir / f"{safe}.png"
 
     @staticmethod
     def _quiet(post: Post, now: datetime) -> bool:

@@ -113,6 +113,8 @@ class Reply:
     context: str = ""
     private: bool = False
     reaction: str = ""
+    attachments: tuple[str, ...] = ()
+    """Paths of files (PNG charts) to show with the message; consoles print them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -261,4 +262,33 @@ class LearningStore(Protocol):
 
     def scored_answers(self, channel: ChannelRef) -> list[ScoredAnswer]:
         """Each member's best non-flagged score per post of the channel, oldest first."""
+        ...
+
+    def mark_recap(self, channel: ChannelRef, week: str, now: datetime) -> bool:
+        """Record the channel's recap of ``week``; False if it was already posted."""
+        ...
+
+
+class ChannelPoster(Protocol):
+    """Optional platform capability: a plain channel message (no thread opened, no question)."""
+
+    async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        """Post ``reply`` (with its attachments) in the channel."""
+        ...
+
+
+class ChartDrawer(Protocol):
+    """Draws progress charts as PNG files (matplotlib in ``bot.charts``; blocking)."""
+
+    def __call__(
+        self,
+        path: Path,
+        title: str,
+        answers: Sequence[ScoredAnswer],
+        topics: Mapping[str, str],
+        first_day: date,
+        timezone: str,
+        days: int = 7,
+    ) -> Path:
+        """Answers per day from ``first_day`` and coverage by topic, saved at ``path``."""
         ...

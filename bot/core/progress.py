@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from datetime import date, timedelta
 
 from bot.core.model import Item, Reply, ScoredAnswer, UserStats
 
@@ -67,3 +68,23 @@ def channel_stats(answers: Sequence[ScoredAnswer], items: Mapping[str, Item]) ->
     if weak:
         lines.append("Coming back sooner: " + ", ".join(weak))
     return Reply(title="Channel stats", text="\n".join(lines), private=True)
+
+
+def recap(answers: Sequence[ScoredAnswer], items: Mapping[str, Item], first: date) -> Reply:
+    """The weekly recap's text: participation, coverage, the top members and topics to revisit."""
+    last = first + timedelta(days=6)
+    members: dict[str, tuple[str, int]] = {}
+    for a in answers:
+        name, points = members.get(a.user_id, (a.display_name or a.user_id, 0))
+        members[a.user_id] = (name, points + a.score)
+    average = sum(a.score for a in answers) / len(answers)
+    lines = [
+        f"{len(answers)} answer(s) from {len(members)} member(s), "
+        f"average key-point coverage {average:.0f}/100."
+    ]
+    top = sorted(members.values(), key=lambda m: (-m[1], m[0]))[:3]
+    lines.append("Most points: " + ", ".join(f"{n} ({p})" for n, p in top) + ".")
+    weak = weak_topics(answers, items)
+    if weak:
+        lines.append(f"To revisit: {', '.join(weak)}. Try `/practice` to work on them privately.")
+    return Reply(title=f"Weekly recap ({first:%a %d %b} to {last:%a %d %b})", text="\n".join(lines))

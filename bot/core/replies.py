@@ -168,7 +168,7 @@ Answer the daily question in its thread: I'll tell you privately which key point
 - `/schedule`: show the schedule; `/schedule 09:30 Europe/Paris mon-fri reveal=8h`
   changes it (admins)
 - `/stats [user]`: answers, points, streaks, strongest and weakest topics;
-  `/stats channel` for the whole channel
+  `/stats channel` for the whole channel; `/stats chart` adds your chart
 - `/practice`: a private practice card (due reviews first, then your weakest topics);
   `/practice <answer>` to answer it; `/practice nudge on|off` for a daily reminder
 - `/leaderboard [week|month|all]`: the ranking

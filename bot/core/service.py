@@ -35,6 +35,7 @@ from bot.core.model import (
     UserRef,
 )
 from bot.core.ports import (
+    ChartDrawer,
     ChatPlatform,
     LearningStore,
     Metrics,
@@ -84,6 +85,7 @@ class QotdService:
         retry: RetryPolicy = DEFAULT_RETRY,
         metrics: Metrics | None = None,
         learning: LearningStore | None = None,
+        charts: ChartDrawer | None = None,
     ) -> None:
         self.items = tuple(items)
         self.store = store
@@ -105,7 +107,9 @@ class QotdService:
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.metrics = metrics or NoMetrics()
         self.learning = (
-            Learning(self.items, learning, store, platform, grader, clock) if learning else None
+            Learning(self.items, learning, store, platform, grader, clock, charts)
+            if learning
+            else None
         )
 
     @property
@@ -395,6 +399,8 @@ class QotdService:
         target = command.args.strip().lstrip("@") or command.user.user_id
         if self.learning and target.lower() == "channel":
             return await self.learning.channel_stats(command.channel)
+        chart = self.learning is not None and target.lower() == "chart"
+        target = command.user.user_id if chart else target
         stats = await asyncio.to_thread(
             self.store.user_stats, command.channel, target, schedule.timezone
         )
@@ -403,7 +409,10 @@ class QotdService:
         name = (stats.display_name if stats else "") or (
             command.user.display_name if target == command.user.user_id else target
         )
-        return replies.stats(stats, name or target)
+        reply = replies.stats(stats, name or target)
+        if chart and self.learning and stats is not None:
+            reply = await self.learning.member_chart(command.channel, command.user, reply)
+        return reply
 
     async def _cmd_practice(self, command: CommandInvocation) -> Reply:
         if self.learning is None:

@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 from bot.core.model import ChannelRef, PracticeCard, PracticeMember, ScoredAnswer, UserRef
 from bot.storage.convert import channel_where
 from bot.storage.engine import make_engine, writer
-from bot.storage.learning_tables import PracticeCardRow, PracticeMemberRow, ThreadNudgeRow
+from bot.storage.learning_tables import (
+    PracticeCardRow,
+    PracticeMemberRow,
+    ThreadNudgeRow,
+    WeeklyRecapRow,
+)
 from bot.storage.migrate import migrate_engine
 from bot.storage.tables import AttemptRow, ChannelRow, PostRow
 
@@ -170,6 +175,33 @@ class SqlLearningStore:
             ScoredAnswer(str(uid), str(name or ""), str(item), int(score), at)
             for uid, name, item, score, at in rows
         ]
+
+    def mark_recap(self, channel: ChannelRef, week: str, now: datetime) -> bool:
+        """Record the channel's recap of ``week``; False if it was already posted."""
+        try:
+            with self._session(write=True) as session:
+                found = session.scalar(
+                    select(WeeklyRecapRow.id).where(
+                        WeeklyRecapRow.platform == channel.platform,
+                        WeeklyRecapRow.workspace == channel.workspace,
+                        WeeklyRecapRow.channel == channel.channel,
+                        WeeklyRecapRow.week == week,
+                    )
+                )
+                if found is not None:
+                    return False
+                session.add(
+                    WeeklyRecapRow(
+                        platform=channel.platform,
+                        workspace=channel.workspace,
+                        channel=channel.channel,
+                        week=week,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
 
     def close(self) -> None:
         """Release connections."""

@@ -50,6 +50,22 @@ class PracticeMemberRow(Base):
     nudged_on: Mapped[str] = mapped_column(String(10), default="")
 
 
+class WeeklyRecapRow(Base):
+    """A channel's weekly recap already posted (one per channel and local week)."""
+
+    __tablename__ = "weekly_recaps"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "channel", "week", name="uq_weekly_recaps"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128), default="")
+    channel: Mapped[str] = mapped_column(String(128))
+    week: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ThreadNudgeRow(Base):
     """A question thread the facilitator already nudged (one nudge per post)."""
 

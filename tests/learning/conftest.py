@@ -11,6 +11,7 @@ import pytest
 
 from adapters.console.platform import CONSOLE_CHANNEL, ConsolePlatform
 from adapters.console.session import ConsoleSession
+from bot.charts import progress_chart
 from bot.core.model import Grade, Item, UserRef
 from bot.core.retrieval import ExplainResult
 from bot.core.service import QotdService
@@ -74,8 +75,11 @@ def make_console(db: Path, items: Sequence[Item] | None = None, grader: object =
         NoRetriever(),
         grader or KeywordGrader(),  # type: ignore[arg-type]
         learning=learning,
+        charts=progress_chart,
         rate_limit_per_minute=0,
     )
+    assert service.learning is not None
+    service.learning._charts_dir = db.parent / "charts"
     return Console(
         service, platform, ConsoleSession(service, platform, MEMBER, out), out, store, learning
     )

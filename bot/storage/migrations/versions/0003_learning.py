@@ -1,4 +1,4 @@
-"""Learning loop: practice cards and members (fsrs state, nudge opt-in), thread nudges.
+"""Learning loop: practice cards and members (fsrs state, nudge opt-in), recaps, thread nudges.
 
 Revision ID: 0003
 Revises: 0002
@@ -48,6 +48,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("platform", "user_id", name="uq_practice_members_member"),
     )
     op.create_table(
+        "weekly_recaps",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("platform", sa.String(32), nullable=False),
+        sa.Column("workspace", sa.String(128), nullable=False),
+        sa.Column("channel", sa.String(128), nullable=False),
+        sa.Column("week", sa.String(10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("platform", "workspace", "channel", "week", name="uq_weekly_recaps"),
+    )
+    op.create_table(
         "thread_nudges",
         sa.Column("post_id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -56,6 +66,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("thread_nudges")
+    op.drop_table("weekly_recaps")
     op.drop_table("practice_members")
     op.drop_index("ix_practice_cards_due", table_name="practice_cards")
     op.drop_table("practice_cards")
