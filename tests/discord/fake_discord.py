@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import discord
+import yarl
 from aiohttp import WSMsgType, web
 
 from adapters.discord.client import QotdClient
@@ -504,9 +505,7 @@ async def running_bot(
         await asyncio.gather(task, return_exceptions=True)
         store.close()
         discord.http.Route.BASE = DISCORD_API
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = discord.gateway.yarl.URL(
-            "wss://gateway.discord.gg/"
-        )
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
 
 
 @asynccontextmanager

@@ -25,7 +25,7 @@ from tests.discord.fake_discord import (
 
 CHANNEL = channel_ref(CHANNEL_ID, GUILD_ID)
 ALWAYS_DUE = Schedule(hour=0, minute=0, timezone="UTC", weekdays=tuple(range(7)))
-NO_PINGS = {"parse": []}
+NO_PINGS: dict[str, list[str]] = {"parse": []}
 EPHEMERAL = 64
 GOOD_ANSWER = (
     "LoRA freezes the pretrained weights and trains small low-rank matrices added to the "
