@@ -161,6 +161,18 @@ class Listeners:
         if name == "help":
             reply = replace(reply, text=reply.text + DOCTOR_HELP)
         await respond_with(respond, reply, share)
+        if reply.attachments:
+            await self.attach(user, reply)
+
+    async def attach(self, user: UserRef, reply: Reply) -> None:
+        """A command's charts: ephemeral replies cannot carry files, so they go to the DM."""
+        upload = getattr(self.service.platform, "upload_privately", None)
+        if upload is None:
+            return
+        try:
+            await upload(user, reply.attachments)
+        except Exception:
+            log.warning("could not upload %d chart(s) to %s", len(reply.attachments), user.user_id)
 
     async def on_action(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond

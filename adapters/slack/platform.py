@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -81,6 +82,35 @@ class SlackPlatform:
         for extra in more:
             await self._post(channel, reply, extra, thread_ts=ts)
         return MessageRef(channel, ts, ts)
+
+    async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        """A plain channel message (the weekly recap), its charts uploaded under it."""
+        ts = ""
+        for part in render.messages(reply):
+            sent = await self._post(channel, reply, part)
+            ts = ts or str(sent["ts"])
+        await self.upload(channel.channel, reply.attachments)
+        return MessageRef(channel, ts, ts)
+
+    async def upload(self, channel_id: str, paths: Sequence[str], thread_ts: str = "") -> None:
+        """Upload files (PNG charts) into a channel or DM with Slack's external upload flow."""
+        for path in paths:
+            try:
+                await self.client.files_upload_v2(
+                    channel=channel_id,
+                    file=path,
+                    filename=Path(path).name,
+                    thread_ts=thread_ts or None,
+                )
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                raise platform_error("files.uploadV2", exc) from exc
+
+    async def upload_privately(self, user: UserRef, paths: Sequence[str]) -> None:
+        """Files only ``user`` sees: uploaded to their DM with the bot (ephemerals have none)."""
+        if not paths:
+            return
+        opened = await self._call("conversations.open", users=user.user_id)
+        await self.upload(str(opened["channel"]["id"]), paths)
 
     async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:
         """Visible replies in the thread of ``thread`` (a long reply as several messages)."""

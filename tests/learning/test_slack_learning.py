@@ -1,0 +1,128 @@
+"""The learning loop through the real Slack app against the fake Web API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import time_machine
+from aiohttp import web
+
+from adapters.slack.bot import SlackBot
+from adapters.slack.platform import web_client
+from adapters.slack.settings import EVENTS_PATH
+from bot.charts import progress_chart
+from bot.core.daily import RetryPolicy
+from bot.core.model import Attempt, Schedule, UserRef
+from bot.storage.learning_store import SqlLearningStore
+from bot.storage.sql_store import SqlStore
+from tests.core.items import small_bank
+from tests.learning.conftest import KeywordGrader, NoRetriever
+from tests.slack.conftest import ADA, GENERAL, Harness
+from tests.slack.fake_slack import SECRET, Canned, FakeSlack, Signer
+from tests.slack.test_http_flow import texts
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+MONDAY = datetime(2026, 3, 9, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def slack(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The Slack bot over the small bank, with the learning loop and charts."""
+    fake = FakeSlack()
+    fake.users = {ADA: {"id": ADA, "name": "ada", "profile": {"display_name": "Ada"}}}
+    await fake.start()
+    url = f"sqlite:///{tmp_path / 'slack.db'}"
+    store = SqlStore(url)
+    store.set_schedule(GENERAL, Schedule(hour=9, timezone="UTC", weekdays=tuple(range(7))))
+    knowledge: Any = SimpleNamespace(
+        bank=SimpleNamespace(items=small_bank()), retriever=NoRetriever(), grader=KeywordGrader()
+    )
+    bot = SlackBot(
+        web_client("xoxb-test-token", f"{fake.url}api/"),
+        knowledge,
+        store,
+        signing_secret=SECRET,
+        process_before_response=True,
+        retry=RetryPolicy(attempts=2, base_seconds=0.01),
+        rate_limit_per_minute=0,
+        learning=SqlLearningStore(url),
+        charts=progress_chart,
+    )
+    assert bot.service.learning is not None
+    bot.service.learning._charts_dir = tmp_path / "charts"
+    runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield Harness(fake, bot, Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}"))
+    await runner.cleanup()
+    await fake.stop()
+    store.close()
+
+
+def can_upload(fake: FakeSlack) -> None:
+    """The fake hands out an upload URL (served by its catch-all API route)."""
+    fake.fail_next(
+        "files.getUploadURLExternal",
+        Canned(body={"ok": True, "upload_url": f"{fake.url}api/upload", "file_id": "F0CHART"}),
+    )
+    fake.fail_next(
+        "files.completeUploadExternal", Canned(body={"ok": True, "files": [{"id": "F0CHART"}]})
+    )
+
+
+async def test_practice_over_slash_command_is_ephemeral_and_graded(slack: Harness) -> None:
+    await slack.slack.command("practice", ADA, GENERAL.channel, slack.response_url(1))
+    [served] = slack.fake.called("respond/1")
+    assert served["response_type"] == "ephemeral" and "Practice: New card" in texts(served)
+    member = slack.bot.service.learning.store.get_member("slack", ADA)  # type: ignore[union-attr]
+    assert member is not None
+    item = member.pending_item_id
+    answer = f"practice {item} idea one and {item} idea two, roughly."
+    await slack.slack.command(answer, ADA, GENERAL.channel, slack.response_url(2))
+    [graded] = slack.fake.called("respond/2")
+    assert "Score: 67/100" in texts(graded) and "Next review of this card" in texts(graded)
+
+
+async def test_stats_chart_is_uploaded_to_the_members_dm(slack: Harness) -> None:
+    store = slack.bot.service.store
+    with time_machine.travel(MONDAY, tick=False):
+        post, _ = await slack.bot.service.daily.post_today(GENERAL)
+        assert post is not None
+        store.add_attempt(
+            Attempt(post.id, UserRef("slack", ADA, "Ada"), "x", 67, ("a",), ("b",), False, MONDAY)
+        )
+        slack.fake.fail_next(
+            "conversations.open", Canned(body={"ok": True, "channel": {"id": "D0ADA"}})
+        )
+        can_upload(slack.fake)
+        await slack.slack.command("stats chart", ADA, GENERAL.channel, slack.response_url(3))
+    assert "1 answered, 67 points" in texts(slack.fake.called("respond/3")[0])
+    [done] = slack.fake.called("files.completeUploadExternal")
+    assert done["channel_id"] == "D0ADA" and "F0CHART" in str(done["files"])
+
+
+async def test_monday_recap_is_posted_in_the_channel_with_its_chart(slack: Harness) -> None:
+    store = slack.bot.service.store
+    with time_machine.travel(datetime(2026, 3, 4, 9, 30, tzinfo=UTC), tick=False):
+        post, _ = await slack.bot.service.daily.post_today(GENERAL)
+        assert post is not None
+        when = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+        store.add_attempt(
+            Attempt(post.id, UserRef("slack", ADA, "Ada"), "x", 100, ("a",), (), False, when)
+        )
+    can_upload(slack.fake)
+    with time_machine.travel(MONDAY, tick=False):
+        assert await slack.bot.service.run_learning() >= 1
+    recaps = [c for c in slack.fake.called("chat.postMessage") if "Weekly recap" in texts(c)]
+    assert len(recaps) == 1 and recaps[0]["channel"] == GENERAL.channel
+    assert "Most points: Ada (100)" in texts(recaps[0])
+    [done] = slack.fake.called("files.completeUploadExternal")
+    assert done["channel_id"] == GENERAL.channel
