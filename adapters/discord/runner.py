@@ -12,10 +12,8 @@ from pydantic import ValidationError
 
 from adapters.discord.client import QotdClient, create_client
 from adapters.discord.settings import DiscordSettings
-from bot.app import Knowledge, configure_logging, load_knowledge
-from bot.core.service import QotdService
+from bot.app import Knowledge, bootstrap, configure_logging, load_knowledge
 from bot.settings import Settings
-from bot.storage.sql_store import SqlStore
 
 PORTAL = "https://discord.com/developers/applications"
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{17,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
@@ -59,23 +57,12 @@ def discord_settings() -> DiscordSettings:
 
 
 def build(
-    settings: Settings,
-    dsettings: DiscordSettings,
-    knowledge: Knowledge,
-    store: SqlStore,
-    **options: Any,
+    settings: Settings, dsettings: DiscordSettings, knowledge: Knowledge, **options: Any
 ) -> QotdClient:
-    """The client wired to a fresh QotdService (also used by tests)."""
+    """The client wired to the service ``bootstrap`` builds (also used by tests)."""
     client = create_client(dsettings, **options)
-    service = QotdService(
-        knowledge.bank.items,
-        store,
-        client.platform,
-        knowledge.retriever,
-        knowledge.grader,
-        admins=settings.admin_ids,
-        on_schedule_change=client.schedule_changed,
-    )
+    service = bootstrap(settings, client.platform, knowledge)
+    service.set_schedule_listener(client.schedule_changed)
     client.attach(service)
     return client
 
@@ -88,8 +75,7 @@ def run(settings: Settings, http: bool = False, **_: Any) -> None:
     dsettings = discord_settings()
     configure_logging(settings)
     knowledge = load_knowledge(settings, background=True)
-    store = SqlStore(settings.database_url)
-    client = build(settings, dsettings, knowledge, store)
+    client = build(settings, dsettings, knowledge)
     try:
         client.run(token, log_handler=None)
     except discord.LoginFailure as exc:
@@ -104,4 +90,4 @@ def run(settings: Settings, http: bool = False, **_: Any) -> None:
             "then answer with the Check my answer button)."
         ) from exc
     finally:
-        store.close()
+        client.qotd.service.store.close()

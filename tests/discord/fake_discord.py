@@ -23,7 +23,6 @@ from adapters.discord.runner import build
 from adapters.discord.settings import DISCORD_API, DiscordSettings
 from bot.app import Knowledge
 from bot.settings import Settings
-from bot.storage.sql_store import SqlStore
 
 BOT_ID = 900000000000000001
 APP_ID = BOT_ID
@@ -493,8 +492,7 @@ async def running_bot(
     dsettings = DiscordSettings(
         _env_file=None, api_base=fake.api_base, guild_id=GUILD_ID, **overrides
     )
-    store = SqlStore(database)
-    client = build(settings, dsettings, knowledge, store, guild_ready_timeout=0.05)
+    client = build(settings, dsettings, knowledge, guild_ready_timeout=0.05)
     task = asyncio.create_task(client.start("fake.bot.token"))
     bot = Bot(client, fake, task)
     try:
@@ -503,7 +501,7 @@ async def running_bot(
     finally:
         await client.close()
         await asyncio.gather(task, return_exceptions=True)
-        store.close()
+        client.qotd.service.store.close()
         discord.http.Route.BASE = DISCORD_API
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
 
