@@ -221,6 +221,21 @@ def grade_json(result: Any) -> dict[str, Any]:
     }
 
 
+@app.command()
+def bench(
+    sizes: Annotated[
+        list[int] | None, typer.Option("--sizes", help="Synthetic bank sizes to time.")
+    ] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="A small slice, for CI.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Benchmark explain and grading quality against baselines, and speed at scale."""
+    from bot.bench.report import DEFAULT_SIZES, render, run_bench
+
+    result = run_bench(sizes or ([2_000] if quick else list(DEFAULT_SIZES)), quick)
+    typer.echo(json.dumps(result, indent=2) if as_json else render(result))
+
+
 def main() -> None:
     """Console-script entry point: user errors become a message and exit code 2."""
     try:

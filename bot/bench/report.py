@@ -25,7 +25,7 @@ from bot.embedding_cache import cached_item_vectors
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
-QUICK_ITEMS = 24
+QUICK_ITEMS = 12
 
 
 def machine() -> dict[str, Any]:
@@ -110,9 +110,9 @@ def run_bench(
         rows = yaml.safe_load((DATA / "grading_dev.yaml").read_text())
         pairs = grading_auc.grading_pairs(items if not quick else load_bank().items, rows)
         result["grading"] = grading_auc.grading_quality(
-            Grader(embedder), pairs[:40] if quick else pairs
+            Grader(embedder), pairs[:12] if quick else pairs
         )
-        asks = [c.ask for c in cases][: 20 if quick else 60]
+        asks = [c.ask for c in cases][: 10 if quick else 60]
         result["speed"] = {"bank": speed.at_scale(items, vectors, embedder, 0, asks, ann)}
         queries = speed.bare_vectors(embedder, asks)
         ann_size = min(max(sizes, default=0), 100_000)

@@ -1,0 +1,78 @@
+"""`qotd bench`: a small real run, and the ANN path of the retriever against the exact one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bot import cli
+from bot.ann_index import build_ann
+from bot.bench.grading_auc import roc_auc
+from bot.bench.synthetic import synthetic_bank
+from bot.core import retrieval
+from bot.core.index import build_item_vectors
+from bot.core.model import Difficulty, Item
+from bot.core.ports import Vectors
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words vectors: texts sharing words are close."""
+
+    name = "hash"
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                out[row, hashlib.md5(word.encode()).digest()[0] % 64] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+def _item(n: int, words: str) -> Item:
+    return Item(
+        id=f"item-{n}",
+        question=f"What is {words}?",
+        answer=f"{words.capitalize()} is explained here. It matters for {words} models.",
+        key_points=(f"{words} basics",),
+        topic="t",
+        difficulty=Difficulty.EASY,
+        source="test",
+    )
+
+
+TOPICS = ["beam search", "positional encoding", "low rank adaptation", "kl divergence"]
+
+
+def test_roc_auc_counts_ties_half() -> None:
+    assert roc_auc([3, 2], [1, 2]) == pytest.approx(0.875)
+
+
+def test_ann_path_finds_what_exact_search_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [_item(n, t) for n, t in enumerate(TOPICS)]
+    embedder = HashEmbedder()
+    vectors = build_item_vectors(items, embedder)
+    bank, big = synthetic_bank(items, vectors, 400)
+    exact = retrieval.Retriever(bank, embedder, big)
+    monkeypatch.setattr(retrieval, "EXACT_ROWS", 0)
+    approximate = retrieval.Retriever(bank, embedder, big, index=build_ann(big.vectors, "faiss"))
+    for topic in TOPICS:
+        want = exact.search(f"explain {topic}").matches[0].item.id
+        assert approximate.search(f"explain {topic}").matches[0].item.id == want
+
+
+@pytest.mark.slow
+def test_quick_bench_prints_every_section_as_json() -> None:
+    result = CliRunner().invoke(cli.app, ["bench", "--quick", "--sizes", "300", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data["quality"]) == {"qotd", "bm25", "dense-question"}
+    assert 0.0 <= data["grading"]["roc_auc"] <= 1.0
+    assert {"bank", "300"} <= set(data["speed"])
+    assert data["speed"]["300"]["explain_ms"]["p50"] > 0
+    assert data["synthetic"]
