@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.response import BoltResponse
 
-from adapters.slack import doctor, render
+from adapters.slack import doctor, render, suggest
 from adapters.slack.members import PLATFORM, Members
 from bot.core.model import (
     ChannelRef,
@@ -26,7 +26,7 @@ from bot.core.service import QotdService
 
 log = logging.getLogger(__name__)
 
-ACTIONS = re.compile(r"^(explain_related|reveal|skip)$")
+ACTIONS = re.compile(r"^(explain_related|reveal|skip|approve_suggestion|reject_suggestion)$")
 ANSWERED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 """Message subtypes that are a member speaking; edits, joins, bot posts … are ignored."""
 SHARE_FLAG = "--share"
@@ -102,6 +102,7 @@ class Listeners:
         app.event("member_joined_channel")(self.on_joined)
         app.command("/qotd")(self.on_command)
         app.action(ACTIONS)(self.on_action)
+        app.view(suggest.CALLBACK_ID)(self.on_suggestion)
 
     async def once_per_event(
         self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
@@ -149,6 +150,11 @@ class Listeners:
         user = await self.members.get(str(command["user_id"]), str(command.get("user_name", "")))
         await self.on_channel(channel)
         name = name.lower() or "help"
+        if name == "suggest" and not args and body.get("trigger_id"):
+            await self.members.client.views_open(
+                trigger_id=str(body["trigger_id"]), view=suggest.modal(channel.channel)
+            )
+            return
         try:
             if name == "doctor":
                 heard = channel.channel in self.heard
@@ -163,6 +169,17 @@ class Listeners:
         await respond_with(respond, reply, share)
         if reply.attachments:
             await self.attach(user, reply)
+
+    async def on_suggestion(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        """The suggest modal submitted: close it, queue the suggestion, tell the member."""
+        await ack()
+        channel_id, args = suggest.submitted(view)
+        channel = ChannelRef(PLATFORM, _team(body), channel_id)
+        user = await self.members.get(str(body["user"]["id"]), str(body["user"].get("name", "")))
+        reply = await self.service.on_command(CommandInvocation(channel, user, "suggest", args))
+        await self.service.platform.reply_privately(channel, user, reply)
 
     async def attach(self, user: UserRef, reply: Reply) -> None:
         """A command's charts: ephemeral replies cannot carry files, so they go to the DM."""

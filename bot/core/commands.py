@@ -15,9 +15,13 @@ COMMANDS: tuple[str, ...] = (
     "stats",
     "leaderboard",
     "practice",
+    "suggest",
+    "suggestions",
+    "approve",
+    "reject",
     "help",
 )
-ADMIN_COMMANDS = frozenset({"reveal", "skip"})
+ADMIN_COMMANDS = frozenset({"reveal", "skip", "suggestions", "approve", "reject"})
 """Commands only admins may run; ``schedule`` with arguments is checked separately."""
 
 MAX_QUERY_CHARS = 500

@@ -261,3 +261,19 @@ class ScoredAnswer:
     item_id: str
     score: int
     answered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A member's proposed question in the moderation queue."""
+
+    id: int
+    channel: ChannelRef
+    author: UserRef
+    question: str
+    answer: str
+    topic: str
+    created_at: datetime
+    status: str = "pending"
+    reason: str = ""
+    duplicate_of: str = ""

@@ -20,6 +20,7 @@ from bot.core.model import (
     Reply,
     Schedule,
     ScoredAnswer,
+    Suggestion,
     UserRef,
     UserStats,
 )
@@ -266,6 +267,22 @@ class LearningStore(Protocol):
 
     def mark_recap(self, channel: ChannelRef, week: str, now: datetime) -> bool:
         """Record the channel's recap of ``week``; False if it was already posted."""
+        ...
+
+    def add_suggestion(self, suggestion: Suggestion) -> Suggestion:
+        """Queue a suggestion; returns it with its id."""
+        ...
+
+    def get_suggestion(self, suggestion_id: int) -> Suggestion | None:
+        """A suggestion by id."""
+        ...
+
+    def suggestions(self, channel: ChannelRef | None, status: str) -> list[Suggestion]:
+        """Suggestions with ``status`` (of one channel, or all), oldest first."""
+        ...
+
+    def decide_suggestion(self, suggestion_id: int, status: str, reason: str) -> bool:
+        """Approve or reject a pending suggestion; False if it was already decided."""
         ...
 
 

@@ -172,4 +172,6 @@ Answer the daily question in its thread: I'll tell you privately which key point
 - `/practice`: a private practice card (due reviews first, then your weakest topics);
   `/practice <answer>` to answer it; `/practice nudge on|off` for a daily reminder
 - `/leaderboard [week|month|all]`: the ranking
+- `/suggest <question> | <answer> | <topic>`: propose a question for the bank
+- `/suggestions`, `/approve <id>`, `/reject <id> <reason>`: the moderation queue (admins)
 - `/help`: this message"""

@@ -47,6 +47,7 @@ from bot.core.ratelimit import RateLimiter, slow_down
 from bot.core.retrieval import ExplainResult
 from bot.core.schedules import ScheduleError, apply_settings, describe
 from bot.core.selection import NothingToAsk
+from bot.core.suggestions import Suggestions
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,11 @@ class QotdService:
         self.metrics = metrics or NoMetrics()
         self.learning = (
             Learning(self.items, learning, store, platform, grader, clock, charts)
+            if learning
+            else None
+        )
+        self.suggestions = (
+            Suggestions(self.items, learning, store, platform, retriever, clock)
             if learning
             else None
         )
@@ -221,6 +227,9 @@ class QotdService:
             return limited or await self.explain(item.question if item.is_prompt else item.topic)
         if action in ("reveal", "skip"):
             return await self.on_command(CommandInvocation(channel, user, action))
+        if action in ("approve_suggestion", "reject_suggestion"):
+            name = action.removesuffix("_suggestion")
+            return await self.on_command(CommandInvocation(channel, user, name, value))
         return Reply(private=True, text=f"Unknown action `{replies.clip(action, 40)}`.")
 
     # ----- scheduler callbacks --------------------------------------------------------
@@ -418,6 +427,26 @@ class QotdService:
         if self.learning is None:
             return Reply(private=True, text="Practice is not set up on this bot yet.")
         return self._over_limit(command.user) or await self.learning.on_practice(command)
+
+    async def _cmd_suggest(self, command: CommandInvocation) -> Reply:
+        if self.suggestions is None:
+            return Reply(private=True, text="Suggestions are not set up on this bot yet.")
+        return self._over_limit(command.user) or await self.suggestions.suggest(command)
+
+    async def _cmd_suggestions(self, command: CommandInvocation) -> Reply:
+        if self.suggestions is None:
+            return Reply(private=True, text="Suggestions are not set up on this bot yet.")
+        return await self.suggestions.queue(command)
+
+    async def _cmd_approve(self, command: CommandInvocation) -> Reply:
+        if self.suggestions is None:
+            return Reply(private=True, text="Suggestions are not set up on this bot yet.")
+        return await self.suggestions.decide(command.user, command.args, approve=True)
+
+    async def _cmd_reject(self, command: CommandInvocation) -> Reply:
+        if self.suggestions is None:
+            return Reply(private=True, text="Suggestions are not set up on this bot yet.")
+        return await self.suggestions.decide(command.user, command.args, approve=False)
 
     async def _cmd_leaderboard(self, command: CommandInvocation) -> Reply:
         schedule = await asyncio.to_thread(self.store.ensure_channel, command.channel)

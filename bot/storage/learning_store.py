@@ -11,12 +11,20 @@ from sqlalchemy import func, pool, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.model import ChannelRef, PracticeCard, PracticeMember, ScoredAnswer, UserRef
+from bot.core.model import (
+    ChannelRef,
+    PracticeCard,
+    PracticeMember,
+    ScoredAnswer,
+    Suggestion,
+    UserRef,
+)
 from bot.storage.convert import channel_where
 from bot.storage.engine import make_engine, writer
 from bot.storage.learning_tables import (
     PracticeCardRow,
     PracticeMemberRow,
+    SuggestionRow,
     ThreadNudgeRow,
     WeeklyRecapRow,
 )
@@ -45,6 +53,21 @@ def _member(row: PracticeMemberRow) -> PracticeMember:
         pending_item_id=row.pending_item_id,
         nudge=row.nudge,
         nudged_on=row.nudged_on,
+    )
+
+
+def _suggestion(row: SuggestionRow) -> Suggestion:
+    return Suggestion(
+        id=row.id,
+        channel=ChannelRef(row.platform, row.workspace, row.channel),
+        author=UserRef(row.platform, row.user_id, row.display_name),
+        question=row.question,
+        answer=row.answer,
+        topic=row.topic,
+        created_at=row.created_at,
+        status=row.status,
+        reason=row.reason,
+        duplicate_of=row.duplicate_of,
     )
 
 
@@ -202,6 +225,55 @@ class SqlLearningStore:
         except IntegrityError:
             return False
         return True
+
+    def add_suggestion(self, suggestion: Suggestion) -> Suggestion:
+        """Queue a suggestion; returns it with its id."""
+        s, c = suggestion, suggestion.channel
+        with self._session(write=True) as session:
+            row = SuggestionRow(
+                platform=c.platform,
+                workspace=c.workspace,
+                channel=c.channel,
+                user_id=s.author.user_id,
+                display_name=s.author.display_name,
+                question=s.question,
+                answer=s.answer,
+                topic=s.topic,
+                status=s.status,
+                reason=s.reason,
+                duplicate_of=s.duplicate_of,
+                created_at=s.created_at,
+            )
+            session.add(row)
+            session.flush()
+            return _suggestion(row)
+
+    def get_suggestion(self, suggestion_id: int) -> Suggestion | None:
+        """A suggestion by id."""
+        with self._session() as session:
+            row = session.get(SuggestionRow, suggestion_id)
+            return _suggestion(row) if row else None
+
+    def suggestions(self, channel: ChannelRef | None, status: str) -> list[Suggestion]:
+        """Suggestions with ``status`` (of one channel, or all), oldest first."""
+        query = select(SuggestionRow).where(SuggestionRow.status == status)
+        if channel is not None:
+            query = query.where(
+                SuggestionRow.platform == channel.platform,
+                SuggestionRow.workspace == channel.workspace,
+                SuggestionRow.channel == channel.channel,
+            )
+        with self._session() as session:
+            return [_suggestion(row) for row in session.scalars(query.order_by(SuggestionRow.id))]
+
+    def decide_suggestion(self, suggestion_id: int, status: str, reason: str) -> bool:
+        """Approve or reject a pending suggestion; False if it was already decided."""
+        with self._session(write=True) as session:
+            row = session.get(SuggestionRow, suggestion_id)
+            if row is None or row.status != "pending":
+                return False
+            row.status, row.reason = status, reason
+            return True
 
     def close(self) -> None:
         """Release connections."""

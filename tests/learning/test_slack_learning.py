@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import urllib.parse
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ from bot.storage.learning_store import SqlLearningStore
 from bot.storage.sql_store import SqlStore
 from tests.core.items import small_bank
 from tests.learning.conftest import KeywordGrader, NoRetriever
-from tests.slack.conftest import ADA, GENERAL, Harness
+from tests.slack.conftest import ADA, ADMIN, GENERAL, Harness
 from tests.slack.fake_slack import SECRET, Canned, FakeSlack, Signer
 from tests.slack.test_http_flow import texts
 
@@ -35,7 +37,10 @@ MONDAY = datetime(2026, 3, 9, 9, 30, tzinfo=UTC)
 async def slack(tmp_path: Path) -> AsyncIterator[Harness]:
     """The Slack bot over the small bank, with the learning loop and charts."""
     fake = FakeSlack()
-    fake.users = {ADA: {"id": ADA, "name": "ada", "profile": {"display_name": "Ada"}}}
+    fake.users = {
+        ADA: {"id": ADA, "name": "ada", "profile": {"display_name": "Ada"}},
+        ADMIN: {"id": ADMIN, "name": "root", "is_admin": True, "profile": {"real_name": "Root"}},
+    }
     await fake.start()
     url = f"sqlite:///{tmp_path / 'slack.db'}"
     store = SqlStore(url)
@@ -126,3 +131,43 @@ async def test_monday_recap_is_posted_in_the_channel_with_its_chart(slack: Harne
     assert "Most points: Ada (100)" in texts(recaps[0])
     [done] = slack.fake.called("files.completeUploadExternal")
     assert done["channel_id"] == GENERAL.channel
+
+
+async def test_suggest_modal_queue_buttons_and_author_notice(slack: Harness) -> None:
+    await slack.slack.command("suggest", ADA, GENERAL.channel, slack.response_url(4))
+    [opened] = slack.fake.called("views.open")
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    assert view["callback_id"] == "qotd_suggest" and view["private_metadata"] == GENERAL.channel
+    state = {
+        "question": {
+            "value": {"type": "plain_text_input", "value": "What is speculative decoding?"}
+        },
+        "answer": {"value": {"type": "plain_text_input", "value": "A draft model proposes."}},
+        "topic": {"value": {"type": "static_select", "selected_option": {"value": "decoding"}}},
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0001"},
+        "user": {"id": ADA, "username": "ada", "team_id": "T0001"},
+        "api_app_id": "AQOTD",
+        "token": "legacy",
+        "trigger_id": "1.2.3",
+        "view": {**view, "id": "V1", "state": {"values": state}},
+    }
+    status, _ = await slack.slack.post(
+        urllib.parse.urlencode({"payload": json.dumps(payload)}),
+        "application/x-www-form-urlencoded",
+    )
+    assert status == 200
+    [queued] = slack.fake.called("chat.postEphemeral")
+    assert queued["user"] == ADA and "moderation queue as #1" in texts(queued)
+    await slack.slack.command("suggestions", ADMIN, GENERAL.channel, slack.response_url(5))
+    [review] = slack.fake.called("respond/5")
+    assert "What is speculative decoding?" in texts(review)
+    assert "approve_suggestion" in json.dumps(review["blocks"])
+    await slack.slack.click(
+        "approve_suggestion", "1", ADMIN, GENERAL.channel, "1764000000.0001", slack.response_url(6)
+    )
+    assert "Suggestion #1 approved" in texts(slack.fake.called("respond/6")[0])
+    told = slack.fake.called("chat.postEphemeral")[-1]
+    assert told["user"] == ADA and "was approved" in texts(told)

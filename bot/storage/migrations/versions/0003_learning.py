@@ -1,4 +1,4 @@
-"""Learning loop: practice cards and members (fsrs state, nudge opt-in), recaps, thread nudges.
+"""Learning loop: practice cards and members, recaps, suggestions, thread nudges.
 
 Revision ID: 0003
 Revises: 0002
@@ -58,6 +58,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("platform", "workspace", "channel", "week", name="uq_weekly_recaps"),
     )
     op.create_table(
+        "suggestions",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("platform", sa.String(32), nullable=False),
+        sa.Column("workspace", sa.String(128), nullable=False),
+        sa.Column("channel", sa.String(128), nullable=False),
+        sa.Column("user_id", sa.String(128), nullable=False),
+        sa.Column("display_name", sa.String(256), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("topic", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("duplicate_of", sa.String(128), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_suggestions_status", "suggestions", ["status"])
+    op.create_table(
         "thread_nudges",
         sa.Column("post_id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -67,6 +84,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("thread_nudges")
     op.drop_table("weekly_recaps")
+    op.drop_index("ix_suggestions_status", table_name="suggestions")
+    op.drop_table("suggestions")
     op.drop_table("practice_members")
     op.drop_index("ix_practice_cards_due", table_name="practice_cards")
     op.drop_table("practice_cards")

@@ -1,0 +1,180 @@
+"""A living bank: members suggest questions, admins approve or reject them with a reason."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.core import replies
+from bot.core.model import (
+    TOPICS,
+    Button,
+    CommandInvocation,
+    Field,
+    Item,
+    Reply,
+    Suggestion,
+    UserRef,
+)
+from bot.core.ports import ChatPlatform, LearningStore, Store
+from bot.core.retrieval import ExplainResult
+
+DUPLICATE_SCORE = 0.8
+"""A suggestion this similar to an existing question is flagged as a likely duplicate."""
+
+THIN_TOPIC = 5
+"""Admins hear about topics with fewer answered questions than this."""
+
+USAGE = (
+    "Suggest a question as `/suggest <question> | <reference answer> | <topic>`. "
+    f"Topics: {', '.join(TOPICS)}."
+)
+
+
+class Search(Protocol):
+    """The retriever, to flag near-duplicates."""
+
+    def search(self, query: str, k: int = 3) -> ExplainResult:
+        """The closest answered items to ``query``."""
+        ...
+
+
+def thin_topics(items: Sequence[Item]) -> list[tuple[str, int]]:
+    """Topics of the vocabulary with fewer than THIN_TOPIC answered questions, thinnest first."""
+    counts = Counter(item.topic for item in items if not item.is_prompt)
+    thin = [(t, counts.get(t, 0)) for t in TOPICS if counts.get(t, 0) < THIN_TOPIC]
+    return sorted(thin, key=lambda tc: (tc[1], tc[0]))
+
+
+def queue_entry(s: Suggestion) -> Reply:
+    """One pending suggestion as admins see it, with approve and reject buttons."""
+    fields: tuple[Field, ...] = (
+        Field("Topic", s.topic),
+        Field("From", s.author.display_name or s.author.user_id),
+    )
+    if s.duplicate_of:
+        fields += (Field("Possible duplicate of", s.duplicate_of),)
+    return Reply(
+        title=f"Suggestion #{s.id}",
+        text=f"**Q:** {s.question}\n**A:** {replies.clip(s.answer, 600)}",
+        fields=fields,
+        buttons=(
+            Button("approve_suggestion", "Approve", str(s.id), admin_only=True),
+            Button("reject_suggestion", "Reject", str(s.id), admin_only=True),
+        ),
+        private=True,
+    )
+
+
+class Suggestions:
+    """The moderation queue: suggest, review, approve, reject (and tell the author)."""
+
+    def __init__(
+        self,
+        items: Sequence[Item],
+        learning: LearningStore,
+        store: Store,
+        platform: ChatPlatform,
+        search: Search,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._items = {item.id: item for item in items}
+        self._store = learning
+        self._core = store
+        self._platform = platform
+        self._search = search
+        self._clock = clock
+
+    async def suggest(self, command: CommandInvocation) -> Reply:
+        """``/suggest question | answer | topic``: queue it and flag a near-duplicate."""
+        parts = [p.strip() for p in command.args.split("|")]
+        if len(parts) != 3 or not all(parts):
+            return Reply(private=True, text=USAGE)
+        question, answer, topic = parts[0], parts[1], parts[2].lower()
+        if topic not in TOPICS:
+            return Reply(private=True, text=f"Unknown topic “{replies.clip(topic, 40)}”. {USAGE}")
+        found = await asyncio.to_thread(self._search.search, question, 1)
+        near = found.matches[0] if found.matches else None
+        duplicate = near.item.id if near and near.score >= DUPLICATE_SCORE else ""
+        queued = await asyncio.to_thread(
+            self._store.add_suggestion,
+            Suggestion(
+                id=0,
+                channel=command.channel,
+                author=command.user,
+                question=question[:1000],
+                answer=answer[:4000],
+                topic=topic,
+                created_at=self._clock(),
+                duplicate_of=duplicate,
+            ),
+        )
+        await asyncio.to_thread(
+            self._core.add_notice,
+            command.channel,
+            f"New question suggested (#{queued.id}, {topic}): review it with `/suggestions`.",
+        )
+        text = f"Thanks! Your question is in the moderation queue as #{queued.id}."
+        if duplicate and near is not None:
+            text += (
+                f"\n⚠️ It looks close to an existing question ({near.score:.0%}): "
+                f"_{near.item.question}_ (`{duplicate}`). Admins will see that too."
+            )
+        return Reply(private=True, text=text)
+
+    async def queue(self, command: CommandInvocation) -> Reply:
+        """``/suggestions``: the channel's pending suggestions and topics running thin (admins)."""
+        pending = await asyncio.to_thread(self._store.suggestions, command.channel, "pending")
+        thin = thin_topics(list(self._items.values()))
+        lines = [f"{len(pending)} suggestion(s) waiting."]
+        if thin:
+            lines.append(
+                "Topics running thin: "
+                + ", ".join(f"{t} ({n})" for t, n in thin)
+                + ". Suggestions there are most welcome."
+            )
+        for s in pending[:10]:
+            entry = queue_entry(s)
+            flag = f" ⚠️ possible duplicate of `{s.duplicate_of}`" if s.duplicate_of else ""
+            lines.append(f"\n**#{s.id}** ({s.topic}, from {s.author.display_name}){flag}")
+            lines.append(entry.text)
+            lines.append(f"`/approve {s.id}` or `/reject {s.id} <reason>`")
+        buttons = tuple(b for s in pending[:5] for b in queue_entry(s).buttons)
+        return Reply(title="Moderation queue", text="\n".join(lines), buttons=buttons, private=True)
+
+    async def decide(self, user: UserRef, args: str, approve: bool) -> Reply:
+        """``/approve <id>`` or ``/reject <id> <reason>``; the author hears the outcome."""
+        head, _, reason = args.strip().partition(" ")
+        if not head.lstrip("#").isdigit():
+            return Reply(
+                private=True, text="Which suggestion? `/approve 3` or `/reject 3 <reason>`."
+            )
+        sid, reason = int(head.lstrip("#")), reason.strip()
+        if not approve and not reason:
+            return Reply(
+                private=True,
+                text=f"Please say why, so the author can improve it: `/reject {sid} <reason>`.",
+            )
+        found = await asyncio.to_thread(self._store.get_suggestion, sid)
+        status = "approved" if approve else "rejected"
+        if found is None or not await asyncio.to_thread(
+            self._store.decide_suggestion, sid, status, reason
+        ):
+            return Reply(private=True, text=f"Suggestion #{sid} is not waiting for review.")
+        if approve:
+            notice = (
+                f"🎉 Your suggested question #{sid} was approved: _{found.question}_. "
+                "It joins the bank with the next content export."
+            )
+        else:
+            notice = (
+                f"Your suggested question #{sid} was not accepted: {reason}. "
+                "You're welcome to rework it and `/suggest` it again."
+            )
+        await self._platform.reply_privately(
+            found.channel, found.author, Reply(private=True, text=notice)
+        )
+        return Reply(private=True, text=f"Suggestion #{sid} {status}; I told its author.")
