@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +30,9 @@ async def test_slow_command_is_acked_at_once_and_answered_later(
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     slack = Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}")
     try:
-        started = time.monotonic()
         status, _ = await slack.command("topics", BOB, GENERAL.channel, f"{fake.url}respond/1")
-        acked_after = time.monotonic() - started
-        assert status == 200 and acked_after < 1.0
+        # The HTTP ack came back while the (1.5 s) command was still running: no answer yet.
+        assert status == 200
         assert fake.called("respond/1") == []
         for _ in range(100):
             if fake.called("respond/1"):
