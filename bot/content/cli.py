@@ -8,10 +8,13 @@ from typing import Annotated
 
 import typer
 
+from bot.content.anki import write_deck
 from bot.content.bank import DEFAULT_BANK_DIR, load_bank, write_bank
-from bot.content.export import FORMATS, export_items
+from bot.content.export import FORMATS
 from bot.content.importer import DEFAULT_OVERRIDES, import_sources, load_overrides
 from bot.content.lint import lint_bank
+from bot.content.records import FORMATS as RECORD_FORMATS
+from bot.content.records import export_records, import_records
 from bot.content.schema import ContentError
 from bot.core.ports import Embedder
 
@@ -89,16 +92,47 @@ def stats(bank: BankOption = DEFAULT_BANK_DIR) -> None:
 
 @app.command()
 def export(
-    format: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
+    format: Annotated[str, typer.Option("--format", help="json, csv, yaml or anki.")] = "json",
     out: Annotated[Path | None, typer.Option("--out", help="File (default: stdout).")] = None,
     bank: BankOption = DEFAULT_BANK_DIR,
 ) -> None:
-    """Write every item as JSON or CSV."""
-    if format not in FORMATS:
-        raise typer.BadParameter(f"use one of: {', '.join(FORMATS)}", param_hint="--format")
-    text = export_items(load_bank(bank).items, format)
+    """Write every item as JSON, CSV, YAML, or an Anki deck (``--format anki --out x.apkg``)."""
+    if format == "anki":
+        if out is None:
+            raise typer.BadParameter("an Anki deck needs a file: --out qotd.apkg")
+        count = write_deck(load_bank(bank).items, out)
+        typer.echo(f"exported {count} cards to {out}", err=True)
+        return
+    if format not in (*FORMATS, *RECORD_FORMATS):
+        raise typer.BadParameter(
+            f"use one of: {', '.join(dict.fromkeys((*FORMATS, *RECORD_FORMATS, 'anki')))}",
+            param_hint="--format",
+        )
+    text = export_records(load_bank(bank).items, format)
     if out is None:
         typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"exported to {out}", err=True)
+
+
+@app.command("import-items")
+def import_items(
+    file: Annotated[Path, typer.Argument(help="A .yaml, .json or .csv file of items.")],
+    bank: BankOption = DEFAULT_BANK_DIR,
+) -> None:
+    """Add (or replace, by id) items from a YAML/JSON/CSV file, e.g. one made by ``export``."""
+    try:
+        incoming = import_records(file)
+        current = load_bank(bank).items
+    except (ContentError, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    ids = {item.id for item in incoming}
+    merged = [item for item in current if item.id not in ids] + incoming
+    write_bank(merged, bank)
+    replaced = sum(item.id in ids for item in current)
+    typer.echo(
+        f"imported {len(incoming)} items ({replaced} replaced) into {bank}; "
+        f"{len(merged)} items now. Run `qotd content lint` to check for near-duplicates."
+    )
