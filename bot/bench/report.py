@@ -121,7 +121,7 @@ def run_bench(
             result["ann"] = {"texts": ann_size, **speed.compare_ann(synthetic.vectors, queries)}
             ann = result["ann"]["chosen"] or ann
             del synthetic
-        for size in sizes:
+        for size in (s for s in sizes if s > len(items)):  # --sizes 0: the bank only
             result["speed"][str(size)] = speed.at_scale(items, vectors, embedder, size, asks, ann)
         if not quick:
             result["cold_start"] = cold_start(cache, repeats=1)

@@ -131,6 +131,10 @@ class Retriever:
         vocabulary = self._lexical.vocabulary
         self._vocabulary = [w for w, _ in vocabulary.most_common() if len(w) >= 3]
         self._known = set(vocabulary) | STOPWORDS
+        self._forms: dict[str, str] = {}
+        # per stem, the bank's most frequent word with it (the form the dense model saw)
+        for word in self._vocabulary:
+            self._forms.setdefault(stem(word), word)
         texts = [item.question for item in self._items] + [
             t for item in self._items for t in (item.answer, *item.alternate_answers)
         ]
@@ -151,6 +155,8 @@ class Retriever:
         """The bank word a misspelt ``word`` most likely means, or ``word`` itself."""
         if word in self._known or len(word) < 5 or word.isdigit():
             return word
+        if stem(word) in self._forms:  # another form of a bank word: 'pretrain', 'quantisation'
+            return self._forms[stem(word)]
         cutoff = 85 if len(word) >= 7 else 90
         choices = [*self._vocabulary, *STOPWORDS]
         best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)

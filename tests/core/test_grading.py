@@ -78,3 +78,17 @@ def test_discussion_prompt_is_not_scored(grader: Grader, bank_items: tuple[Item,
     grade = grader.grade(prompts[0], "I think it depends on the data and the budget.")
     assert grade.attempt and grade.score == 0
     assert grade.covered == () and grade.missed == ()
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[str(r["item"]) for r in ROWS])
+def test_score_agrees_with_covered_and_missed_lists(
+    grader: Grader, by_id: dict[str, Item], row: dict[str, object]
+) -> None:
+    item = by_id[str(row["item"])]
+    for kind in ("good", "partial", "wrong"):
+        grade = grader.grade(item, str(row[kind]))
+        # a missed key point earns at most half of its share
+        ceiling = 100 * (len(grade.covered) + 0.5 * len(grade.missed)) / len(item.key_points)
+        assert grade.score <= round(ceiling)
+        if grade.missed:
+            assert grade.score < 100

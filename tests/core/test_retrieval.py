@@ -26,14 +26,17 @@ def test_dev_set_is_large_enough_and_points_at_answered_items(retriever: Retriev
 
 
 def test_dev_set_recall(dev_report: evaluation.Report) -> None:
-    # measured 2026-11-24: R@1 0.85, R@3 0.96, MRR 0.90; targets are 0.9 / 0.97 (not met yet)
-    assert dev_report.recall_at_1 >= 0.82
-    assert dev_report.recall_at_3 >= 0.94
+    # measured 2026-11-24 after the lexical index rework: R@1 0.854, R@3 0.984, MRR 0.912;
+    # issue 6 targets are R@1 >= 0.97 and R@3 = 1.0 (not met yet, see docs/PERFORMANCE.md)
+    assert dev_report.recall_at_1 >= 0.84
+    assert dev_report.recall_at_3 >= 0.975
+    assert dev_report.mrr >= 0.90
 
 
 def test_dev_set_abstention(dev_report: evaluation.Report) -> None:
-    assert dev_report.answered >= 0.95
-    assert dev_report.declined >= 0.80
+    # measured: 122/123 real asks answered, 16/16 off-topic declined
+    assert dev_report.answered >= 0.97
+    assert dev_report.declined >= 7 / 8
 
 
 @pytest.mark.parametrize(
