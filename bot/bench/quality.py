@@ -84,9 +84,9 @@ def split_reports(outcomes: Sequence[evaluation.Outcome]) -> dict[str, dict[str,
     for kind in kinds:
         on = [o for o in outcomes if o.case.kind == kind and o.case.expected is not None]
         reports[kind] = asdict(evaluation.report(on))
-    held = [o for o in outcomes if o.case.kind.endswith("heldout") or "heldout" in o.case.kind]
+    held = [o for o in outcomes if o.case.held_out]
     if held:
-        reports["heldout"] = asdict(evaluation.report(held + off))
+        reports["held-out"] = asdict(evaluation.report(held))
     return reports
 
 

@@ -16,6 +16,8 @@ class DevAsk:
     ask: str
     expected: str | None
     kind: str
+    held_out: bool = False
+    """Written after the retriever was tuned (``added: after-tuning``): an honest estimate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ def parse_dev_set(rows: Sequence[Mapping[str, Any]]) -> list[DevAsk]:
             str(row["ask"]),
             None if row.get("expected") is None else str(row["expected"]),
             str(row.get("kind", "")),
+            str(row.get("added", "")) == "after-tuning",
         )
         for row in rows
     ]

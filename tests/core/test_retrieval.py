@@ -26,11 +26,20 @@ def test_dev_set_is_large_enough_and_points_at_answered_items(retriever: Retriev
 
 
 def test_dev_set_recall(dev_report: evaluation.Report) -> None:
-    # measured 2026-11-24 after the lexical index rework: R@1 0.854, R@3 0.984, MRR 0.912;
+    # measured 2026-11-24 (168 asks, 29 held out): R@1 0.885, R@3 0.980, MRR 0.927;
     # issue 6 targets are R@1 >= 0.97 and R@3 = 1.0 (not met yet, see docs/PERFORMANCE.md)
-    assert dev_report.recall_at_1 >= 0.84
+    assert dev_report.recall_at_1 >= 0.87
     assert dev_report.recall_at_3 >= 0.975
-    assert dev_report.mrr >= 0.90
+    assert dev_report.mrr >= 0.91
+
+
+def test_held_out_asks_do_as_well_as_the_tuning_ones(retriever: Retriever) -> None:
+    cases = [c for c in evaluation.parse_dev_set(load_data("explain_dev.yaml")) if c.held_out]
+    report = evaluation.report(evaluation.run(lambda q: retriever.search(q, 3), cases))
+    # measured 2026-11-24: R@1 0.96, R@3 0.96, all 4 off-topic declined
+    assert len(cases) >= 25
+    assert report.recall_at_1 >= 0.90
+    assert report.declined == 1.0
 
 
 def test_dev_set_abstention(dev_report: evaluation.Report) -> None:
