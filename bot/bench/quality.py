@@ -77,9 +77,8 @@ def calibrated(
 
 
 def split_reports(outcomes: Sequence[evaluation.Outcome]) -> dict[str, dict[str, float]]:
-    """The evaluation report over all asks, and per kind of ask (off-topic ones go with each)."""
+    """The evaluation report over all asks, per kind of on-topic ask, and over held-out asks."""
     kinds = sorted({o.case.kind for o in outcomes if o.case.expected is not None})
-    off = [o for o in outcomes if o.case.expected is None]
     reports = {"all": asdict(evaluation.report(outcomes))}
     for kind in kinds:
         on = [o for o in outcomes if o.case.kind == kind and o.case.expected is not None]
