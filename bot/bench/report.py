@@ -20,7 +20,7 @@ from bot.bench import grading_auc, quality, speed
 from bot.bench.synthetic import HOW, synthetic_bank
 from bot.core import evaluation
 from bot.core.grading import Grader
-from bot.core.retrieval import Retriever
+from bot.core.retrieval import EXACT_ROWS, Retriever
 from bot.embedding_cache import cached_item_vectors
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
@@ -116,7 +116,7 @@ def run_bench(
         result["speed"] = {"bank": speed.at_scale(items, vectors, embedder, 0, asks, ann)}
         queries = speed.bare_vectors(embedder, asks)
         ann_size = min(max(sizes, default=0), 100_000)
-        if ann_size > speed.EXACT_ROWS:
+        if ann_size > EXACT_ROWS:
             _, synthetic = synthetic_bank(items, vectors, ann_size)
             result["ann"] = {"texts": ann_size, **speed.compare_ann(synthetic.vectors, queries)}
             ann = result["ann"]["chosen"] or ann

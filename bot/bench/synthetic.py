@@ -70,7 +70,7 @@ def synthetic_bank(
     for start in range(0, len(base), 100_000):  # in blocks: bounded temporary memory
         block = base[start : start + 100_000]
         mixed = sentence_vectors[first[block]] + 0.5 * sentence_vectors[second[block]]
-        mixed += rng.normal(0, 0.02, mixed.shape).astype(np.float32)
+        mixed += np.asarray(rng.normal(0.0, 0.02, size=mixed.shape), dtype=np.float32)
         mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
         out[real + start : real + start + len(block)] = mixed
     return everything, ItemVectors(ids, texts, owner_array, out)
