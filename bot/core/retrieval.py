@@ -131,6 +131,7 @@ class Retriever:
         vocabulary = self._lexical.vocabulary
         self._vocabulary = [w for w, _ in vocabulary.most_common() if len(w) >= 3]
         self._known = set(vocabulary) | STOPWORDS
+        self._choices = [*self._vocabulary, *sorted(STOPWORDS)]
         self._forms: dict[str, str] = {}
         # per stem, the bank's most frequent word with it (the form the dense model saw)
         for word in self._vocabulary:
@@ -158,8 +159,7 @@ class Retriever:
         if stem(word) in self._forms:  # another form of a bank word: 'pretrain', 'quantisation'
             return self._forms[stem(word)]
         cutoff = 85 if len(word) >= 7 else 90
-        choices = [*self._vocabulary, *STOPWORDS]
-        best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        best = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff)
         return str(best[0]) if best else word
 
     def prepare(self, query: str) -> tuple[str, list[tuple[str, bool]]]:
@@ -200,7 +200,10 @@ class Retriever:
         local = np.repeat(np.arange(size), counts)
         rows = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
         rows += np.repeat(starts, counts)
-        weighted = (self._vectors.vectors[rows] @ query) * self._text_weights[rows]
+        if size == len(self._items):  # every item: one product, no gather of the matrix
+            weighted = (self._vectors.vectors @ query) * self._text_weights
+        else:
+            weighted = (self._vectors.vectors[rows] @ query) * self._text_weights[rows]
         best = np.full(size, -1.0)
         np.maximum.at(best, local, weighted)
         order = np.lexsort((-weighted, local))
