@@ -65,6 +65,8 @@ class Learning:
         self._charts = charts
         self._charts_dir = charts_dir or Path(tempfile.gettempdir()) / "qotd-charts"
         self._topics = {item.id: item.topic for item in items}
+        # Weeks this process already recapped (or found empty): the tick runs every minute.
+        self._recapped: set[tuple[ChannelRef, date]] = set()
 
     async def on_practice(self, command: CommandInvocation) -> Reply:
         """``/practice`` serves a card; ``/practice <answer>`` grades it; ``nudge on|off``."""
@@ -163,6 +165,9 @@ class Learning:
             if (local.hour, local.minute) < (schedule.hour, schedule.minute):
                 continue
             first = local.date() - timedelta(days=7)
+            if (channel, first) in self._recapped:
+                continue
+            self._recapped.add((channel, first))
             answers = [
                 a
                 for a in await asyncio.to_thread(self.store.scored_answers, channel)
