@@ -14,7 +14,7 @@ from bot.content.export import FORMATS
 from bot.content.importer import DEFAULT_OVERRIDES, import_sources, load_overrides
 from bot.content.lint import lint_bank
 from bot.content.records import FORMATS as RECORD_FORMATS
-from bot.content.records import export_records, import_records
+from bot.content.records import export_records, import_records, suggestion_items
 from bot.content.schema import ContentError
 from bot.core.ports import Embedder
 
@@ -135,4 +135,29 @@ def import_items(
     typer.echo(
         f"imported {len(incoming)} items ({replaced} replaced) into {bank}; "
         f"{len(merged)} items now. Run `qotd content lint` to check for near-duplicates."
+    )
+
+
+@app.command()
+def approved(
+    out: Annotated[Path, typer.Option("--out", help="YAML file to write.")],
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: QOTD_DATABASE_URL).")
+    ] = None,
+    bank: BankOption = DEFAULT_BANK_DIR,
+) -> None:
+    """Write the approved member suggestions as bank items, ready for ``import-items``."""
+    from bot.settings import Settings
+    from bot.storage.learning_store import SqlLearningStore
+
+    store = SqlLearningStore(db or Settings().database_url)
+    try:
+        accepted = store.suggestions(None, "approved")
+    finally:
+        store.close()
+    items = suggestion_items(accepted, {item.id for item in load_bank(bank).items})
+    out.write_text(export_records(items, "yaml"), encoding="utf-8")
+    typer.echo(
+        f"wrote {len(items)} approved suggestion(s) to {out}; review the key points, then "
+        f"`qotd content import-items {out}`."
     )

@@ -14,8 +14,10 @@ import yaml
 
 from bot.content.bank import dump_items
 from bot.content.export import EXPORT_FIELDS, export_items
+from bot.content.keypoints import extract_key_points
 from bot.content.schema import LIST_KEYS, ContentError, Problem, read_entries
-from bot.core.model import Item
+from bot.content.tagging import guess_difficulty, slugify
+from bot.core.model import Item, Suggestion
 
 FORMATS = ("yaml", "json", "csv")
 
@@ -72,3 +74,27 @@ def import_records(path: Path) -> list[Item]:
     if problems:
         raise ContentError([Problem(str(path), p.line, p.severity, p.message) for p in problems])
     return [entry.item for entry in entries]
+
+
+def suggestion_items(suggestions: Sequence[Suggestion], taken: set[str]) -> list[Item]:
+    """Approved suggestions as bank items (ids unique against ``taken``; key points extracted)."""
+    items = []
+    for s in suggestions:
+        base = slugify(s.question)
+        item_id, n = base, 1
+        while item_id in taken:
+            n += 1
+            item_id = f"{base}-{n}"
+        taken.add(item_id)
+        items.append(
+            Item(
+                id=item_id,
+                question=s.question,
+                answer=s.answer,
+                key_points=tuple(extract_key_points(s.answer)),
+                topic=s.topic,
+                difficulty=guess_difficulty(s.question, s.answer),
+                source=f"suggested by {s.author.display_name or s.author.user_id}",
+            )
+        )
+    return items

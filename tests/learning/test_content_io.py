@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from typer.testing import CliRunner
 
 from bot.content.bank import load_bank, write_bank
 from bot.content.cli import app
+from bot.core.model import ChannelRef, Suggestion, UserRef
+from bot.storage.learning_store import SqlLearningStore
 from tests.core.items import make_item, small_bank
 
 
@@ -58,3 +61,33 @@ def test_anki_export_writes_one_note_per_answered_item(bank: Path, tmp_path: Pat
     fronts = [row[0] for row in db.execute("SELECT flds FROM notes")]
     db.close()
     assert len(fronts) == 6 and any("What is item 00?" in f for f in fronts)
+
+
+def test_approved_suggestions_become_importable_bank_items(bank: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    store = SqlLearningStore(url)
+    channel = ChannelRef("console", "local", "console")
+    for question in ("What does the KV cache store?", "Is this rejected?"):
+        store.add_suggestion(
+            Suggestion(
+                0,
+                channel,
+                UserRef("console", "ada", "Ada"),
+                question,
+                "It stores the keys and values of past tokens. Each new token reuses them.",
+                "decoding",
+                datetime(2026, 3, 2, tzinfo=UTC),
+            )
+        )
+    store.decide_suggestion(1, "approved", "")
+    store.decide_suggestion(2, "rejected", "no")
+    store.close()
+    out = tmp_path / "approved.yaml"
+    done = CliRunner().invoke(
+        app, ["approved", "--out", str(out), "--db", url, "--bank", str(bank)]
+    )
+    assert done.exit_code == 0 and "wrote 1 approved suggestion(s)" in done.output, done.output
+    imported = CliRunner().invoke(app, ["import-items", str(out), "--bank", str(bank)])
+    assert imported.exit_code == 0, imported.output
+    [item] = [i for i in load_bank(bank).items if i.source == "suggested by Ada"]
+    assert item.question == "What does the KV cache store?" and item.key_points
