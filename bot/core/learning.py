@@ -25,6 +25,7 @@ from bot.core.model import (
 from bot.core.ports import ChartDrawer, ChatPlatform, LearningStore, Store
 from bot.core.practice import AnswerGrader, Practice
 from bot.core.schedules import local_now
+from bot.core.suggestions import thin_topics
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,24 @@ class Learning:
             if not await asyncio.to_thread(self.store.mark_recap, channel, str(first), now):
                 continue
             sent += await self._post_recap(channel, schedule, first, answers)
+            await self._warn_thin(channel, schedule)
         return sent
+
+    async def _warn_thin(self, channel: ChannelRef, schedule: Schedule) -> None:
+        """Once a week, tell the channel's admins which of its topics are running thin."""
+        thin = [
+            (t, n)
+            for t, n in thin_topics(list(self.items.values()))
+            if not schedule.topics or t in schedule.topics
+        ]
+        if thin:
+            listed = ", ".join(f"{t} ({n} questions)" for t, n in thin)
+            await asyncio.to_thread(
+                self._core.add_notice,
+                channel,
+                f"Topics running thin: {listed}. Members can `/suggest` questions; "
+                "review them with `/suggestions`.",
+            )
 
     async def _post_recap(
         self, channel: ChannelRef, schedule: Schedule, first: date, answers: list[ScoredAnswer]

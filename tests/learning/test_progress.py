@@ -67,6 +67,19 @@ async def test_weekly_leaderboard_resets_on_monday_but_all_time_keeps_points(
     assert "Leaderboard (all time)" in monday and "you: 100 pts" in monday
 
 
+async def test_monthly_leaderboard_resets_on_the_first_in_local_time(console: Console) -> None:
+    console.store.set_schedule(CONSOLE_CHANNEL, replace(LA, hour=0))
+    with time_machine.travel(datetime(2026, 3, 31, 12, 0, tzinfo=UTC), tick=False):
+        await answer_today(console)
+    # 1 April 03:00 UTC is still 31 March in Los Angeles: the month has not turned there.
+    with time_machine.travel(datetime(2026, 4, 1, 3, 0, tzinfo=UTC), tick=False):
+        still = await console.say("/leaderboard month")
+    with time_machine.travel(datetime(2026, 4, 1, 8, 0, tzinfo=UTC), tick=False):
+        turned = await console.say("/leaderboard monthly")
+    assert "you: 100 pts" in still
+    assert "No answers yet (this month)" in turned
+
+
 async def test_quiet_thread_gets_one_gentle_hint_after_a_few_hours(console: Console) -> None:
     console.store.set_schedule(CONSOLE_CHANNEL, replace(LA, timezone="UTC"))
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
