@@ -18,6 +18,11 @@ from bot.core.service import QotdService
 from bot.storage.learning_store import SqlLearningStore
 from bot.storage.sql_store import SqlStore
 from tests.core.items import small_bank
+from tests.dbfixtures import (  # noqa: F401  (fixtures, found by name)
+    database_url,
+    postgres,
+    postgres_url,
+)
 
 MEMBER = UserRef("console", "console-user", "you", is_admin=True)
 
