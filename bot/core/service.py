@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from bot.core import replies
 from bot.core.commands import (
@@ -22,6 +22,7 @@ from bot.core.commands import (
 from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
 from bot.core.grading import Grader
 from bot.core.learning import Learning
+from bot.core.memory import RememberingStore
 from bot.core.model import (
     Attempt,
     ChannelRef,
@@ -93,9 +94,13 @@ class QotdService:
         self.platform = platform
         self.retriever = retriever
         self.grader = grader
+        # Channel memory: with the learning loop, daily selection sees each channel's weak topics.
+        daily_store = store
+        if learning is not None:
+            daily_store = cast(Store, RememberingStore(store, learning, self.items, clock))
         self.daily = DailySession(
             self.items,
-            store,
+            daily_store,
             platform,
             clock,
             claim_timeout=claim_timeout,

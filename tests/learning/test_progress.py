@@ -3,15 +3,17 @@ stats, leaderboards that reset, the thread facilitator and channel memory."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import time_machine
 
 from bot.core.model import Schedule
 from bot.core.selection import choose
 from tests.core.items import small_bank
-from tests.learning.conftest import CONSOLE_CHANNEL, Console
+from tests.learning.conftest import CONSOLE_CHANNEL, Console, make_console
 
 LA = Schedule(hour=0, timezone="America/Los_Angeles", weekdays=tuple(range(7)))
 
@@ -117,3 +119,30 @@ def test_topics_the_channel_answered_poorly_come_back_sooner() -> None:
         plain += choose(bank, schedule, [], 0, "", seed).item.topic == "decoding"
         weak += choose(bank, schedule, [], 0, "", seed, ("decoding",)).item.topic == "decoding"
     assert plain < 90 and weak > plain + 50
+
+
+async def test_daily_rotation_brings_a_poorly_answered_topic_back_sooner(tmp_path: Path) -> None:
+    async def decoding_days(learning: bool) -> tuple[int, tuple[str, ...]]:
+        console = make_console(tmp_path / f"memory-{learning}.db", small_bank(60))
+        if not learning:
+            console.service.daily._store = console.store  # the same service, without memory
+        console.store.set_schedule(CONSOLE_CHANNEL, replace(LA, timezone="UTC"))
+        picked = []
+        for day in range(40):
+            at = datetime(2026, 3, 1, 12, tzinfo=UTC) + timedelta(days=day)
+            with time_machine.travel(at, tick=False):
+                post, _ = await console.service.daily.post_today(CONSOLE_CHANNEL)
+                assert post is not None
+                topic = console.service.daily.item(post.item_id).topic  # type: ignore[union-attr]
+                picked.append(topic)
+                await answer_today(console, points=0 if topic == "decoding" else 3)
+                seen = await asyncio.to_thread(
+                    console.service.daily._store.ensure_channel, CONSOLE_CHANNEL
+                )
+        console.store.close()
+        console.learning.close()
+        return picked[3:].count("decoding"), seen.weak_topics
+
+    (remembered, weak), (forgotten, _) = await decoding_days(True), await decoding_days(False)
+    assert weak == ("decoding",)
+    assert remembered > forgotten, (remembered, forgotten)
