@@ -190,11 +190,12 @@ class Learning:
             if not schedule.topics or t in schedule.topics
         ]
         if thin:
-            listed = ", ".join(f"{t} ({n} questions)" for t, n in thin)
+            listed = ", ".join(f"{t} ({n})" for t, n in thin)
             await asyncio.to_thread(
                 self._core.add_notice,
                 channel,
-                f"Topics running thin: {listed}. Members can `/suggest` questions; "
+                f"Topics running thin (questions in the bank): {listed}. "
+                "Members can `/suggest` questions; "
                 "review them with `/suggestions`.",
             )
 

@@ -39,7 +39,7 @@ async def test_monday_recap_posts_last_weeks_chart_once(console: Console) -> Non
     assert png.read_bytes().startswith(PNG) and png.stat().st_size > 5_000
     with time_machine.travel(datetime(2026, 3, 9, 9, 10, tzinfo=UTC), tick=False):
         admin = await console.say("/topics")
-    assert "**Notice:** Topics running thin: architecture (0 questions)" in admin
+    assert "**Notice:** Topics running thin (questions in the bank): architecture (0)" in admin
 
 
 async def test_stats_chart_attaches_the_members_own_png(console: Console) -> None:
