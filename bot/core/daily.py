@@ -79,7 +79,7 @@ class DailySession:
         A claim whose message is not recorded yet (being posted, or abandoned by a dead
         instance) is not a post members can see, so it does not count.
         """
-        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        schedule = await asyncio.to_thread(self._store.get_schedule, channel) or Schedule()
         today = local_now(schedule, self._clock()).date().isoformat()
         latest = await asyncio.to_thread(self._store.latest_post, channel)
         visible = latest and latest.message is not None and not latest.skipped

@@ -396,12 +396,21 @@ class QotdService:
         ]
         return Reply(title="Topics", text="\n".join(lines), private=True)
 
+    async def _schedule_of(self, channel: ChannelRef) -> Schedule:
+        """The channel's schedule for reading, without registering an unknown channel.
+
+        Only posting a question or changing the schedule makes a channel a daily-question one.
+        """
+        known = await asyncio.to_thread(self.store.get_schedule, channel)
+        return known or Schedule()
+
     async def _cmd_schedule(self, command: CommandInvocation) -> Reply:
-        current = await asyncio.to_thread(self.store.ensure_channel, command.channel)
         if not command.args.strip():
-            return Reply(private=True, text=f"Schedule: {describe(current)}.")
+            shown = await self._schedule_of(command.channel)
+            return Reply(private=True, text=f"Schedule: {describe(shown)}.")
         if not self.is_admin(command.user):
             return _refuse("schedule")
+        current = await asyncio.to_thread(self.store.ensure_channel, command.channel)
         updated = apply_settings(current, command.args, {item.topic for item in self.items})
         await asyncio.to_thread(self.store.set_schedule, command.channel, updated)
         if self._on_schedule_change:
@@ -409,7 +418,7 @@ class QotdService:
         return Reply(private=True, text=f"Schedule updated: {describe(updated)}.")
 
     async def _cmd_stats(self, command: CommandInvocation) -> Reply:
-        schedule = await asyncio.to_thread(self.store.ensure_channel, command.channel)
+        schedule = await self._schedule_of(command.channel)
         target = command.args.strip().lstrip("@") or command.user.user_id
         if self.learning and target.lower() == "channel":
             return await self.learning.channel_stats(command.channel)
@@ -454,7 +463,7 @@ class QotdService:
         return await self.suggestions.decide(command.user, command.args, approve=False)
 
     async def _cmd_leaderboard(self, command: CommandInvocation) -> Reply:
-        schedule = await asyncio.to_thread(self.store.ensure_channel, command.channel)
+        schedule = await self._schedule_of(command.channel)
         period = (command.args.strip().lower() or "week").removesuffix("ly")
         since = {
             "week": self.daily.week_start(schedule),

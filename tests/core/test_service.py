@@ -205,3 +205,13 @@ async def test_stats_and_leaderboard_reflect_answers(
     assert "1 answered" in stats.text and "Streak: 1" in stats.text
     board = await service.on_text_command(CHANNEL, ADA, "/leaderboard week")
     assert "Ada" in board.text
+
+
+async def test_read_only_commands_do_not_turn_a_channel_into_a_daily_one(
+    service: QotdService,
+) -> None:
+    elsewhere = ChannelRef("test", "team", "random")
+    for text in ("/stats", "/leaderboard", "/schedule", "/topics", "/help"):
+        await service.on_text_command(elsewhere, BOB, text)
+    assert service.store.get_schedule(elsewhere) is None
+    assert elsewhere not in {channel for channel, _ in service.store.list_channels()}
