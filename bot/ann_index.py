@@ -19,7 +19,7 @@ from bot.core.ports import Vectors
 from bot.core.retrieval import EXACT_ROWS
 
 KINDS = ("usearch", "hnswlib", "faiss")
-DEFAULT_KIND = "usearch"
+DEFAULT_KIND = "faiss"
 THREADS = max(1, min(4, os.cpu_count() or 1))
 
 

@@ -28,7 +28,8 @@ def roc_auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
 def grading_pairs(
     items: Sequence[Item], dev_rows: Sequence[Mapping[str, Any]], others: int = 2, seed: int = 0
 ) -> list[tuple[Item, str, bool]]:
-    """(item, answer, addresses the item's question) triples."""
+    """(item, answer, addresses the item's question) triples; reference-length answers first,
+    then the member-length answers of the grading dev set."""
     rng = random.Random(seed)
     by_id = {item.id: item for item in items}
     graded = [item for item in items if item.key_points]
@@ -51,6 +52,8 @@ def grading_quality(grader: Grader, pairs: Sequence[tuple[Item, str, bool]]) -> 
     """ROC-AUC, pair counts and grade latency percentiles over ``pairs``."""
     scores: list[tuple[float, bool]] = []
     times: list[float] = []
+    member_times: list[float] = []  # answers of member length (the grading dev set)
+    references = {a for item, _, _ in pairs for a in item.alternate_answers}
     warmed: set[str] = set()
     for item, answer, positive in pairs:
         if item.id not in warmed:  # a live thread grades many answers to one item
@@ -59,6 +62,8 @@ def grading_quality(grader: Grader, pairs: Sequence[tuple[Item, str, bool]]) -> 
         start = time.perf_counter()
         grade = grader.grade(item, answer)
         times.append(1000 * (time.perf_counter() - start))
+        if answer not in references:
+            member_times.append(times[-1])
         scores.append((grade.score, positive))
     positives = [s for s, p in scores if p]
     negatives = [s for s, p in scores if not p]
@@ -67,6 +72,7 @@ def grading_quality(grader: Grader, pairs: Sequence[tuple[Item, str, bool]]) -> 
         "positives": len(positives),
         "negatives": len(negatives),
         "grade_ms_p50": statistics.median(times) if times else float("nan"),
+        "grade_member_ms_p50": statistics.median(member_times) if member_times else float("nan"),
         "mean_positive": statistics.fmean(positives) if positives else float("nan"),
         "mean_negative": statistics.fmean(negatives) if negatives else float("nan"),
     }

@@ -76,7 +76,7 @@ def cold_start(cache: str, repeats: int) -> dict[str, float]:
 
 
 def run_bench(
-    sizes: Sequence[int] = DEFAULT_SIZES, quick: bool = False, ann: str = "usearch"
+    sizes: Sequence[int] = DEFAULT_SIZES, quick: bool = False, ann: str = "faiss"
 ) -> dict[str, Any]:
     """Every figure of the benchmark, as a JSON-ready dict."""
     from bot.content.bank import load_bank
@@ -155,7 +155,8 @@ def render(result: dict[str, Any]) -> str:
         "",
         f"grading ROC-AUC {_f(g['roc_auc'])} ({g['positives']} answers to the question, "
         f"{g['negatives']} to others; mean score {g['mean_positive']:.0f} vs "
-        f"{g['mean_negative']:.0f}); grade median {g['grade_ms_p50']:.1f} ms",
+        f"{g['mean_negative']:.0f}); grade median {g['grade_ms_p50']:.1f} ms, "
+        f"{g.get('grade_member_ms_p50', float('nan')):.1f} ms on member-length answers",
     ]
     lines += [
         "",
