@@ -82,6 +82,10 @@ class Grader:
 
     def is_attempt(self, text: str, item: Item | None = None) -> bool:
         """False for chatter (thanks, +1, emoji, 'nice question!'); True for an answer try."""
+        return self._is_attempt(text, item, None)
+
+    def _is_attempt(self, text: str, item: Item | None, vector: Vectors | None) -> bool:
+        """``is_attempt``, reusing the answer's vector when the caller already has it."""
         words = tokens(plain_text(text))
         content = [w for w in words if w not in STOPWORDS and w not in CHATTER]
         if not content:
@@ -91,7 +95,9 @@ class Grader:
         overlap = _stems(" ".join(content)) & _stems(" ".join((item.question, *item.key_points)))
         if overlap and len(content) >= 2:
             return True
-        similarity = float(np.max(self._vectors_of(item)[1] @ self._embedder.encode([text])[0]))
+        if vector is None:
+            vector = self._embedder.encode([text])[0]
+        similarity = float(np.max(self._vectors_of(item)[1] @ vector))
         return similarity >= (0.30 if len(words) < 6 else 0.20)
 
     def copied_from(
@@ -135,9 +141,10 @@ class Grader:
         """Score ``answer`` by the key points; ``earlier``: (label, text) pairs it must not copy."""
         if not item.key_points:
             return Grade(item.id, 0, (), (), attempt=True)
-        if not self.is_attempt(answer, item):
-            return Grade(item.id, 0, (), (), attempt=False)
+        # one encode of the answer serves the attempt check and the evidence
         evidence, relevance, vector = self.evidence(item, answer)
+        if not self._is_attempt(answer, item, vector):
+            return Grade(item.id, 0, (), (), attempt=False)
         copied = self.copied_from(answer, earlier, vector)
         if copied:
             return Grade(item.id, 0, (), tuple(item.key_points), True, copied)
