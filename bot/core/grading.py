@@ -125,7 +125,11 @@ class Grader:
     def evidence(self, item: Item, answer: str) -> tuple[list[float], float, Vectors]:
         """Per key point evidence in [0, 1], relevance of the answer, and the answer's vector."""
         parts = clauses(answer)
-        vectors = self._embedder.encode([plain_text(answer), *parts])
+        whole = plain_text(answer)
+        # a batch is padded to its longest text: the whole answer would pad every clause
+        vectors = self._embedder.encode([whole])
+        if parts and parts != [whole]:
+            vectors = np.concatenate([vectors, self._embedder.encode(parts)])
         key_vectors, item_vectors = self._vectors_of(item)
         dense = (vectors @ key_vectors.T).max(axis=0)
         relevance = float((item_vectors @ vectors[0]).max())
