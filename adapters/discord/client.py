@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -46,6 +47,8 @@ class QotdClient(discord.Client):
         self.platform = DiscordPlatform(self, ping_role_id=settings.ping_role_id)
         self._bridge: Bridge | None = None
         self.scheduler: DailyScheduler | None = None
+        self.on_setup: list[Callable[[], Awaitable[object]]] = []
+        """Extra start-up work for ``setup_hook`` (the runner adds the ops endpoints)."""
 
     @property
     def qotd(self) -> Bridge:
@@ -74,6 +77,8 @@ class QotdClient(discord.Client):
         self.scheduler.start(await asyncio.to_thread(service.store.list_channels))
         if self.settings.sync_commands:
             await self.sync_commands()
+        for hook in self.on_setup:
+            await hook()
 
     async def sync_commands(self) -> None:
         """Register the commands: in one server (instant, for development) or globally."""

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from adapters.discord.client import QotdClient, create_client
 from adapters.discord.settings import DiscordSettings
 from bot.app import Knowledge, bootstrap, configure_logging, load_knowledge
+from bot.http_service import serve_ops
 from bot.settings import Settings
 
 PORTAL = "https://discord.com/developers/applications"
@@ -64,6 +65,7 @@ def build(
     service = bootstrap(settings, client.platform, knowledge)
     service.set_schedule_listener(client.schedule_changed)
     client.attach(service)
+    client.on_setup.append(lambda: serve_ops(settings, service))
     return client
 
 
