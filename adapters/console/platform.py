@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from datetime import datetime
 from typing import TextIO
 
 from bot.core.model import ChannelRef, MessageRef, Reply, UserRef
@@ -52,12 +53,19 @@ class ConsolePlatform:
         self._out.write(text.rstrip() + "\n\n")
         self._out.flush()
 
-    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+    async def post_question(self, channel: ChannelRef, reply: Reply, *, key: str) -> MessageRef:
         """Print the question and make its thread the one plain lines answer."""
         ref = self._new_ref(channel)
         self.current_thread = ref
         self._print(render(reply) + "\n(Type your answer, or /help.)")
         return ref
+
+    async def find_question(
+        self, channel: ChannelRef, key: str, since: datetime
+    ) -> MessageRef | None:
+        """Always None: a claim is only taken over from a process that died, and what that
+        process printed went with its terminal session, so this one must print it again."""
+        return None
 
     async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
         """Print a channel message that is not a question (the weekly recap)."""

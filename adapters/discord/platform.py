@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import discord
@@ -18,6 +19,8 @@ log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+HISTORY_LIMIT = 500
+"""How many channel messages ``find_question`` reads at most, oldest first from the claim."""
 
 
 @dataclass
@@ -59,9 +62,15 @@ class DiscordPlatform:
         self._client = client
         self._ping_role_id = ping_role_id
 
-    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
-        """The question embed with its buttons, then a public thread opened on it."""
+    async def post_question(self, channel: ChannelRef, reply: Reply, *, key: str) -> MessageRef:
+        """The question embed with its buttons, then a public thread opened on it.
+
+        The key's token is the message's nonce, enforced, so Discord does not post a resend
+        of the same question twice within a few minutes; it is also the value of the answer
+        button, which ``find_question`` looks for later.
+        """
         message: discord.Message | None = None
+        token = views.key_token(key)
         try:
             target = await self._text_channel(channel)
             first, *more = render.messages(reply)
@@ -69,8 +78,9 @@ class DiscordPlatform:
             message = await target.send(
                 content=content,
                 embeds=first,
-                view=views.question_view(reply.buttons, views.item_id_of(reply.buttons)),
+                view=views.question_view(reply.buttons, token),
                 allowed_mentions=mentions,
+                nonce=token,
             )
             thread = await message.create_thread(
                 name=render.thread_name(reply), auto_archive_duration=THREAD_ARCHIVE_MINUTES
@@ -88,6 +98,42 @@ class DiscordPlatform:
                 return MessageRef(channel, str(message.id), str(message.id))
             raise PlatformError(f"Discord is unavailable: {exc}") from exc
         return MessageRef(channel, str(message.id), str(thread.id))
+
+    async def find_question(
+        self, channel: ChannelRef, key: str, since: datetime
+    ) -> MessageRef | None:
+        """This bot's message posted since ``since`` with the key's answer button, its thread
+        opened now if the instance that posted it died first.
+
+        Reads the channel's history oldest first from ``since``, at most HISTORY_LIMIT
+        messages (thread replies live in the threads, not in the channel's history).
+        """
+        me = self._client.user
+        token = views.key_token(key)
+        try:
+            target = await self._text_channel(channel)
+            async for message in target.history(limit=HISTORY_LIMIT, after=since):
+                if me is not None and message.author.id == me.id and views.carries(message, token):
+                    return MessageRef(channel, str(message.id), str(await self._thread_of(message)))
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise PlatformError(
+                f"Discord refused channel {channel.channel}: {exc}", permanent=True
+            ) from exc
+        except discord.DiscordServerError as exc:
+            raise PlatformError(f"Discord is unavailable: {exc}") from exc
+        log.warning("no question with key %s in %d messages of %s", key, HISTORY_LIMIT, channel)
+        return None
+
+    async def _thread_of(self, message: discord.Message) -> int:
+        """The id of the thread on a question post, opening it if it was never opened."""
+        if message.thread is not None:
+            return message.thread.id
+        question = message.embeds[0].description if message.embeds else None
+        name = render.thread_name(Reply(text=question or "", title="Discussion"))
+        thread = await message.create_thread(
+            name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
+        )
+        return thread.id
 
     async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:
         """Post in the question's thread (or as a reply to a message outside threads)."""

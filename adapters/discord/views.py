@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
@@ -89,16 +90,31 @@ class AnswerModal(discord.ui.Modal, title="Check my answer"):
         await handlers(interaction).on_answer(interaction, self.thread_id, self.answer.value)
 
 
-def question_view(buttons: Sequence[Button], item_id: str) -> discord.ui.View:
-    """Persistent buttons: "Check my answer" (question posts only, ``item_id`` set), the core's."""
+def question_view(buttons: Sequence[Button], token: str = "") -> discord.ui.View:
+    """Persistent buttons: "Check my answer" (question posts only: ``token`` set), the core's.
+
+    The answer button's value is the post's ``key_token`` (the modal does not need a value):
+    components come back with every history fetch, so the token finds the post again.
+    """
     view = discord.ui.View(timeout=None)
-    if item_id:
-        view.add_item(QotdButton(ANSWER, item_id, "Check my answer"))
+    if token:
+        view.add_item(QotdButton(ANSWER, token, "Check my answer"))
     for button in buttons:
         view.add_item(QotdButton(button.action, button.value, button.label))
     return view
 
 
-def item_id_of(buttons: Sequence[Button]) -> str:
-    """The item a question post is about (its explain button carries the id)."""
-    return next((b.value for b in buttons if b.action == "explain_related"), "")
+def key_token(key: str) -> str:
+    """A question post's key as 25 characters at most (Discord's nonce limit) that also fit
+    a button's custom id."""
+    return "k" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def carries(message: discord.Message, token: str) -> bool:
+    """Whether ``message`` has the answer button of the question post with ``token``."""
+    wanted = f"qotd:{ANSWER}:{token}"
+    return any(
+        getattr(child, "custom_id", None) == wanted
+        for row in message.components
+        for child in getattr(row, "children", ())
+    )

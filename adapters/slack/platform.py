@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,13 @@ CHANNEL_LOST = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 """Errors meaning the bot cannot post in the channel until someone fixes its access."""
 
 PERMANENT = CHANNEL_LOST | {"restricted_action", "missing_scope", "msg_too_long", "invalid_blocks"}
+
+QUESTION_EVENT = "qotd_question"
+"""The metadata event type of question posts; its payload's ``key`` is the claim's key."""
+
+HISTORY_PAGE_SIZE = 200
+HISTORY_PAGES = 5
+"""How much channel history ``find_question`` reads at most (top-level messages only)."""
 
 ChannelLost = Callable[[ChannelRef, PlatformError], Awaitable[None]]
 
@@ -59,6 +67,14 @@ def platform_error(method: str, exc: Exception) -> PlatformError:
     )
 
 
+def question_key(message: dict[str, Any]) -> str:
+    """The key in a history message's question metadata ("" when it has none)."""
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != QUESTION_EVENT:
+        return ""
+    return str((metadata.get("event_payload") or {}).get("key", ""))
+
+
 def error_code(exc: PlatformError) -> str:
     """The Slack error code inside a PlatformError made by ``platform_error``."""
     return str(exc).rsplit(": ", 1)[-1]
@@ -70,18 +86,61 @@ class SlackPlatform:
     def __init__(self, client: AsyncWebClient, on_channel_lost: ChannelLost | None = None) -> None:
         self.client = client
         self.on_channel_lost = on_channel_lost
+        self._bot_id: str | None = None
 
-    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+    async def post_question(self, channel: ChannelRef, reply: Reply, *, key: str) -> MessageRef:
         """The question with its buttons; the thread is the message's own ``ts``.
 
-        A lost channel is not reported here: the core pauses it (and tells the admins).
+        The key travels in the message's metadata (Slack has no idempotent send), where
+        ``find_question`` looks for it. A lost channel is not reported here: the core pauses
+        it (and tells the admins).
         """
         first, *more = render.messages(reply)
-        sent = await self._post(channel, reply, first)
+        metadata = {"event_type": QUESTION_EVENT, "event_payload": {"key": key}}
+        sent = await self._post(channel, reply, first, metadata=metadata)
         ts = str(sent["ts"])
         for extra in more:
             await self._post(channel, reply, extra, thread_ts=ts)
         return MessageRef(channel, ts, ts)
+
+    async def find_question(
+        self, channel: ChannelRef, key: str, since: datetime
+    ) -> MessageRef | None:
+        """This bot's top-level message since ``since`` whose metadata carries ``key``.
+
+        Reads ``conversations.history`` (newest first, up to HISTORY_PAGES pages), asking for
+        metadata, which Slack only returns with ``include_all_metadata``.
+        """
+        bot_id = await self._own_bot_id()
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                page = await self.client.conversations_history(
+                    channel=channel.channel,
+                    oldest=f"{since.timestamp():.6f}",
+                    limit=HISTORY_PAGE_SIZE,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                )
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                raise platform_error("conversations.history", exc) from exc
+            for message in page.get("messages") or []:
+                if message.get("bot_id") == bot_id and question_key(message) == key:
+                    ts = str(message["ts"])
+                    return MessageRef(channel, ts, ts)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not page.get("has_more") or cursor is None:
+                return None
+        log.warning(
+            "no question with key %s in the last %d pages of %s", key, HISTORY_PAGES, channel
+        )
+        return None
+
+    async def _own_bot_id(self) -> str:
+        if self._bot_id is None:
+            auth = await self._call("auth.test")
+            self._bot_id = str(auth.get("bot_id") or "")
+        return self._bot_id
 
     async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
         """A plain channel message (the weekly recap), its charts uploaded under it."""
@@ -165,9 +224,16 @@ class SlackPlatform:
             raise
 
     async def _post(
-        self, channel: ChannelRef, reply: Reply, blocks: list[render.Block], thread_ts: str = ""
+        self,
+        channel: ChannelRef,
+        reply: Reply,
+        blocks: list[render.Block],
+        thread_ts: str = "",
+        metadata: dict[str, Any] | None = None,
     ) -> AsyncSlackResponse:
-        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+        if metadata:
+            extra["metadata"] = metadata
         return await self._call(
             "chat.postMessage",
             channel=channel.channel,

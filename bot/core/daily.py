@@ -14,9 +14,9 @@ from bot.core.model import ChannelRef, Item, MessageRef, Post, Reply, Schedule
 from bot.core.ports import ChatPlatform, Metrics, NoMetrics, PlatformError, Store
 from bot.core.retry import DEFAULT_RETRY, RetryPolicy, Sleep, with_retries
 from bot.core.schedules import due_local_date, local_now, reveal_time
-from bot.core.selection import LOW_STOCK_DAYS, choose, eligible
+from bot.core.selection import LOW_STOCK_DAYS, Selection, choose, eligible
 
-__all__ = ["CLAIM_TIMEOUT", "DEFAULT_RETRY", "DailySession", "RetryPolicy"]
+__all__ = ["CLAIM_TIMEOUT", "DEFAULT_RETRY", "DailySession", "RetryPolicy", "question_key"]
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,17 @@ PauseListener = Callable[[ChannelRef, Schedule], None]
 CLAIM_TIMEOUT = timedelta(minutes=5)
 """A claim without a recorded message older than this is taken over by another instance."""
 
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far the clocks of instances and platform may disagree (bounds the history lookup)."""
+
 CATCH_UP_CONCURRENCY = 8
 """How many channels catch-up posts to at once (one slow channel never holds up the rest)."""
+
+
+def question_key(post: Post) -> str:
+    """The idempotency key of a claim's question post: whoever holds the claim (its first
+    instance or one that took it over) posts with the same key, and only that claim does."""
+    return f"qotd:{post.local_date}:{post.id}:{post.item_id}"
 
 
 def pause_notice(channel: ChannelRef, error: BaseException) -> str:
@@ -131,42 +140,47 @@ class DailySession:
             existing = await asyncio.to_thread(self._store.post_for_date, channel, key)
             if existing and not self._abandoned(existing):
                 return None
-            recent = [p for p in await self._recent(channel) if p.local_date != key]
-            cycle = recent[0].cycle if recent else 0
-            cycle_posts = await asyncio.to_thread(self._store.posts_in_cycle, channel, cycle)
-            previous_topic = ""
-            if recent and (prev := self.item(recent[0].item_id)):
-                previous_topic = prev.topic
-            selection = choose(
-                self._items, schedule, cycle_posts, cycle, previous_topic, f"{channel}:{key}"
-            )
+            # An abandoned claim keeps its question: its instance may have posted it already.
+            kept = self.item(existing.item_id) if existing else None
+            if existing and kept:
+                item, cycle, selection = kept, existing.cycle, None
+            else:
+                selection = await self._select(channel, schedule, key)
+                item, cycle = selection.item, selection.cycle
             now = self._clock()
             post = await asyncio.to_thread(
                 self._store.claim_post,
                 channel,
                 key,
-                selection.item.id,
-                selection.cycle,
+                item.id,
+                cycle,
                 now,
                 reveal_time(schedule, now),
                 self._claim_timeout,
             )
             if post is None:
                 return None
+            # Taking over a dead instance's claim: it may have posted before it could record.
+            taken_over = existing is not None and post.id == existing.id
             try:
-                message = await self._deliver(
-                    channel, replies.question_post(selection.item, heading)
-                )
+                found = None
+                if existing is not None and taken_over:
+                    found = await self._find(post, existing.created_at - CLOCK_SKEW)
+                if found is not None:
+                    message = found
+                else:
+                    reply = replies.question_post(item, heading)
+                    message = await self._deliver(channel, reply, question_key(post))
             except PlatformError as exc:
-                await asyncio.to_thread(self._store.release_post, post.id)
+                await self._release(post, taken_over, exc)
                 if exc.permanent:
                     await self._pause(channel, exc)
                 raise
-            except BaseException:
-                await asyncio.to_thread(self._store.release_post, post.id)
+            except BaseException as exc:
+                await self._release(post, taken_over, exc)
                 raise
             await asyncio.to_thread(self._store.set_post_message, post.id, message)
-        if selection.low_stock:
+        if selection and selection.low_stock:
             log.warning(
                 "channel %s: %d questions left in cycle %d (fewer than %d)",
                 channel,
@@ -175,17 +189,55 @@ class DailySession:
                 LOW_STOCK_DAYS,
             )
         self.metrics.post_made()
-        log.info("posted %s in %s for %s", selection.item.id, channel, day)
+        if found is not None:
+            log.info("recorded %s in %s for %s, posted by a dead instance", item.id, channel, day)
+        else:
+            log.info("posted %s in %s for %s", item.id, channel, day)
         stored = await asyncio.to_thread(self._store.get_post, post.id)
         return stored or post
+
+    async def _select(self, channel: ChannelRef, schedule: Schedule, key: str) -> Selection:
+        recent = [p for p in await self._recent(channel) if p.local_date != key]
+        cycle = recent[0].cycle if recent else 0
+        cycle_posts = await asyncio.to_thread(self._store.posts_in_cycle, channel, cycle)
+        previous_topic = ""
+        if recent and (prev := self.item(recent[0].item_id)):
+            previous_topic = prev.topic
+        return choose(self._items, schedule, cycle_posts, cycle, previous_topic, f"{channel}:{key}")
+
+    async def _find(self, post: Post, since: datetime) -> MessageRef | None:
+        """The question a dead instance posted for this claim before it could record it."""
+        key = question_key(post)
+        return await with_retries(
+            lambda: self._platform.find_question(post.channel, key, since),
+            self._retry,
+            self._sleep,
+            self.metrics,
+            f"looking for an unrecorded post in {post.channel}",
+        )
+
+    async def _release(self, post: Post, taken_over: bool, error: BaseException) -> None:
+        """Give up a claim whose posting failed, so that the next tick tries again.
+
+        A claim taken over from a dead instance is kept unless the error is permanent: its
+        key is what finds the dead instance's post, and a new claim would have another key.
+        It is taken over (and looked for) again after the claim timeout.
+        """
+        permanent = isinstance(error, PlatformError) and error.permanent
+        if taken_over and not permanent:
+            log.warning("keeping claim %s in %s for a later takeover", post.id, post.channel)
+            return
+        await asyncio.to_thread(self._store.release_post, post.id)
 
     def _abandoned(self, post: Post) -> bool:
         """A claim whose instance never recorded a message within the claim timeout."""
         return post.message is None and post.created_at < self._clock() - self._claim_timeout
 
-    async def _deliver(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+    async def _deliver(self, channel: ChannelRef, reply: Reply, key: str) -> MessageRef:
         """Post the question with bounded retries of transient errors."""
-        return await self._retrying(channel, lambda: self._platform.post_question(channel, reply))
+        return await self._retrying(
+            channel, lambda: self._platform.post_question(channel, reply, key=key)
+        )
 
     async def _retrying(
         self, channel: ChannelRef, call: Callable[[], Awaitable[MessageRef]]

@@ -83,8 +83,24 @@ class NoMetrics:
 class ChatPlatform(Protocol):
     """Outbound port: what the core asks a platform adapter to do."""
 
-    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
-        """Post a question in the channel and open a discussion thread on it (pings nobody)."""
+    async def post_question(self, channel: ChannelRef, reply: Reply, *, key: str) -> MessageRef:
+        """Post a question in the channel and open a discussion thread on it (pings nobody).
+
+        ``key`` identifies the claim the post is for; the post carries it so that
+        ``find_question`` can recognise it later (and, where the platform can, so that a
+        retried send with the same key is not posted twice).
+        """
+        ...
+
+    async def find_question(
+        self, channel: ChannelRef, key: str, since: datetime
+    ) -> MessageRef | None:
+        """The question posted with ``key`` in the channel at or after ``since``, if the
+        platform holds one (with its discussion thread opened if that step never happened).
+
+        The core asks before posting for a claim taken over from a dead instance, which may
+        have posted just before it died.
+        """
         ...
 
     async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:

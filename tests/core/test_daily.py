@@ -129,6 +129,63 @@ async def test_claim_of_a_dead_instance_is_taken_over_after_the_timeout(db_url: 
     assert len(platform.of("post")) == 1
 
 
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, no clean-up either."""
+
+
+def _killed(*args: object) -> None:
+    raise Killed
+
+
+async def test_a_takeover_records_the_post_a_dead_instance_made_and_posts_nothing(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), RecordingPlatform()
+    dead = session(db_url, clock, platform, instance="host-a:1")
+    # Instance A posted; the platform accepted; A died before the message id was committed.
+    monkeypatch.setattr(dead._store, "set_post_message", _killed)
+    with pytest.raises(Killed):
+        await dead.post_if_due(CHANNEL)
+    [accepted] = platform.of("post")
+    claim = dead._store.post_for_date(CHANNEL, "2026-11-24")
+    assert claim is not None and claim.message is None
+    survivor = session(db_url, clock, platform, instance="host-b:2")
+    clock.now += timedelta(minutes=6)
+    post = await survivor.post_if_due(CHANNEL)
+    assert post is not None and post.id == claim.id
+    assert post.message == accepted.target and post.item_id == claim.item_id
+    assert platform.of("post") == [accepted]  # members saw the question once
+    assert platform.finds == [accepted.key]
+    assert await survivor.current_post(CHANNEL) == post
+
+
+async def test_a_takeover_finding_nothing_on_the_platform_posts_the_claimed_question_once(
+    db_url: str,
+) -> None:
+    clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), RecordingPlatform()
+    dead = session(db_url, clock, platform, instance="host-a:1")
+    # A died after claiming, before the platform received anything.
+    claim = dead._store.claim_post(CHANNEL, "2026-11-24", "item-07", 0, clock.now, None)
+    assert claim is not None
+    survivor = session(db_url, clock, platform, instance="host-b:2")
+    clock.now += timedelta(minutes=6)
+    post = await survivor.post_if_due(CHANNEL)
+    assert post is not None and post.id == claim.id and post.item_id == "item-07"
+    [posted] = platform.of("post")
+    assert platform.finds == [posted.key] and post.message == posted.target
+    assert posted.reply is not None and posted.reply.text == "What is item 07?"
+
+
+async def test_a_fresh_claim_posts_without_looking_on_the_platform(db_url: str) -> None:
+    clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), RecordingPlatform()
+    daily = session(db_url, clock, platform)
+    post = await daily.post_if_due(CHANNEL)
+    second = await daily.skip(CHANNEL)
+    assert post is not None and second is not None and platform.finds == []
+    keys = [s.key for s in platform.of("post")]
+    assert len(keys) == 2 and len(set(keys)) == 2  # each claim's post has its own key
+
+
 async def test_racing_takeovers_of_one_abandoned_claim_post_once(db_url: str) -> None:
     clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), RecordingPlatform()
     first = session(db_url, clock, platform, instance="host-a:1")
@@ -145,10 +202,10 @@ class GonePlatform(RecordingPlatform):
 
     gone: ChannelRef | None = None
 
-    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+    async def post_question(self, channel: ChannelRef, reply: Reply, *, key: str) -> MessageRef:
         if channel == self.gone:
             raise PlatformError("channel_not_found", permanent=True)
-        return await super().post_question(channel, reply)
+        return await super().post_question(channel, reply, key=key)
 
 
 async def test_permanent_error_pauses_the_channel_and_leaves_one_notice(db_url: str) -> None:
@@ -175,11 +232,11 @@ class SlowPlatform(RecordingPlatform):
     slow: ChannelRef | None = None
     events: list[str] = field(default_factory=list)
 
-    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+    async def post_question(self, channel: ChannelRef, reply: Reply, *, key: str) -> MessageRef:
         if channel == self.slow:
             self.events.append("failed attempt")
             raise PlatformError("rate_limited", retry_after=1.0)
-        ref = await super().post_question(channel, reply)
+        ref = await super().post_question(channel, reply, key=key)
         self.events.append("posted")
         return ref
 

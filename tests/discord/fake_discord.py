@@ -131,11 +131,12 @@ class FakeDiscord:
         self.channels: dict[str, dict[str, Any]] = {str(CHANNEL_ID): text_channel()}
         self.dms_closed = False
         self.messages: dict[str, dict[str, Any]] = {}
-        self._ids = itertools.count(100000000000000001)
+        self._last_id = 0
         self._seq = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.query: dict[str, str] = {}
 
     # ----- server ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -159,13 +160,16 @@ class FakeDiscord:
         return f"http://127.0.0.1:{self.port}/api/v10"
 
     def next_id(self) -> str:
-        return str(next(self._ids))
+        """A snowflake of the current time (history's ``after`` compares them with dates)."""
+        self._last_id = max(discord.utils.time_snowflake(discord.utils.utcnow()), self._last_id + 1)
+        return str(self._last_id)
 
     # ----- REST -----------------------------------------------------------------------
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
         body = await request.json() if request.can_read_body else None
         self.calls.append(Call(request.method, path, body))
+        self.query = dict(request.query)
         status, payload = self._answer(request.method, path.split("/")[1:], body)
         if payload is None:
             return web.Response(status=status)
@@ -204,6 +208,8 @@ class FakeDiscord:
                 ]
             case "GET", ["channels", channel_id] if channel_id in self.channels:
                 return 200, self.channels[channel_id]
+            case "GET", ["channels", channel_id, "messages"]:
+                return 200, self._history(channel_id, self.query)
             case "POST", ["channels", channel_id, "messages"]:
                 if channel_id not in self.channels:
                     return 404, {"code": 10003, "message": "Unknown Channel"}
@@ -256,6 +262,23 @@ class FakeDiscord:
         }
         self.messages[message["id"]] = message
         return message
+
+    def _history(self, channel_id: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        """GET /channels/{id}/messages: newest first; with ``after``, the ``limit`` messages
+        right after it. A message a thread was started from carries that ``thread``."""
+        found = sorted(
+            (m for m in self.messages.values() if m["channel_id"] == channel_id),
+            key=lambda m: int(m["id"]),
+        )
+        limit = int(query.get("limit", 50))
+        if "after" in query:
+            found = [m for m in found if int(m["id"]) > int(query["after"])][:limit]
+        else:
+            found = found[-limit:]
+        return [
+            {**m, "thread": self.channels[m["id"]]} if m["id"] in self.channels else m
+            for m in reversed(found)
+        ]
 
     def _thread(self, channel_id: str, message_id: str, name: str) -> dict[str, Any]:
         return {

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from adapters.discord import views
 from adapters.discord.refs import channel_ref
 from bot.app import Knowledge
+from bot.core.daily import question_key
 from bot.core.model import Schedule
 from tests.discord.fake_discord import (
     ADMIN_ID,
@@ -81,16 +83,19 @@ async def test_daily_post_is_an_embed_with_persistent_buttons_and_a_thread_pingi
         assert embed["title"] == "Question of the day" and embed["description"] == item.question
         assert {f["name"]: f["value"] for f in embed["fields"]}["Topic"] == item.topic
         assert posted.body["allowed_mentions"] == NO_PINGS and not posted.body.get("content")
+        post = bot.client.qotd.service.store.latest_post(CHANNEL)
+        assert post is not None
+        token = views.key_token(question_key(post))
+        assert posted.body["nonce"] == token and posted.body["enforce_nonce"] is True
         assert custom_ids(question) == [
-            f"qotd:answer:{item.id}",
+            f"qotd:answer:{token}",
             f"qotd:explain_related:{item.id}",
             f"qotd:reveal:{item.id}",
             f"qotd:skip:{item.id}",
         ]
         [thread] = fake.at("POST", f"/channels/{CHANNEL_ID}/messages/{question['id']}/threads")
         assert thread.body["name"] == item.question[:100]
-        post = bot.client.qotd.service.store.latest_post(CHANNEL)
-        assert post is not None and post.message is not None
+        assert post.message is not None
         assert post.message.message_id == post.message.thread_id == question["id"]
 
 
@@ -168,7 +173,7 @@ async def test_buttons_of_an_old_post_work_after_a_restart(
                 0
             ]["fields"]
 
-            await restarted.click(f"qotd:answer:{lora_item(knowledge)}", question)
+            await restarted.click(custom_ids(question)[0], question)  # "Check my answer"
             await restarted.until(lambda: len(interaction_bodies(fake)) == 2)
             modal = interaction_bodies(fake)[1]
             assert modal["type"] == 9

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.core.model import ChannelRef, MessageRef, Reply, UserRef
 
@@ -18,13 +19,19 @@ class Sent:
     user: UserRef | None = None
     target: MessageRef | None = None
     emoji: str = ""
+    key: str = ""
 
 
 @dataclass
 class RecordingPlatform:
-    """Implements ChatPlatform; optionally fails posts to test error handling."""
+    """Implements ChatPlatform; optionally fails posts to test error handling.
+
+    It holds every question posted with its key, as a real platform's history would, and
+    records each ``find_question`` call in ``finds``.
+    """
 
     sent: list[Sent] = field(default_factory=list)
+    finds: list[str] = field(default_factory=list)
     fail_posts: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -32,13 +39,21 @@ class RecordingPlatform:
         mid = f"m{next(self._ids)}"
         return MessageRef(channel, mid, thread or mid)
 
-    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+    async def post_question(self, channel: ChannelRef, reply: Reply, *, key: str) -> MessageRef:
         if self.fail_posts:
             self.fail_posts -= 1
             raise ConnectionError("platform unavailable")
         ref = self._ref(channel)
-        self.sent.append(Sent("post", reply, channel, target=ref))
+        self.sent.append(Sent("post", reply, channel, target=ref, key=key))
         return ref
+
+    async def find_question(
+        self, channel: ChannelRef, key: str, since: datetime
+    ) -> MessageRef | None:
+        self.finds.append(key)
+        return next(
+            (s.target for s in self.of("post") if s.channel == channel and s.key == key), None
+        )
 
     async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:
         self.sent.append(Sent("thread", reply, thread.channel, target=thread))

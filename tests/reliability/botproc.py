@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -58,14 +58,35 @@ class RecorderPlatform:
         self._url, self._name = url, name
         self._http: ClientSession | None = None
 
-    async def post_question(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+    def _session(self) -> ClientSession:
         if self._http is None:
             self._http = ClientSession(timeout=ClientTimeout(total=10))
-        body = {"channel": channel.channel, "instance": self._name, "title": reply.title}
-        async with self._http.post(f"{self._url}/post", json=body) as response:
+        return self._http
+
+    async def post_question(self, channel: ChannelRef, reply: Reply, *, key: str) -> MessageRef:
+        body = {
+            "channel": channel.channel,
+            "instance": self._name,
+            "title": reply.title,
+            "key": key,
+        }
+        async with self._session().post(f"{self._url}/post", json=body) as response:
             if response.status != 200:
                 raise ConnectionError(f"recorder answered {response.status}")
             data: dict[str, Any] = await response.json()
+        ref = str(data["message_id"])
+        return MessageRef(channel, ref, ref)
+
+    async def find_question(
+        self, channel: ChannelRef, key: str, since: datetime
+    ) -> MessageRef | None:
+        query = {"channel": channel.channel, "key": key, "instance": self._name}
+        async with self._session().get(f"{self._url}/find", params=query) as response:
+            if response.status != 200:
+                raise ConnectionError(f"recorder answered {response.status}")
+            data: dict[str, Any] = await response.json()
+        if not data.get("message_id"):
+            return None
         ref = str(data["message_id"])
         return MessageRef(channel, ref, ref)
 

@@ -69,7 +69,7 @@ async def test_a_paused_channel_is_reported_once_to_the_next_admin_command(
     assert "PAUSED" in status.text
 
 
-async def _refuse(channel: object, reply: object) -> MessageRef:
+async def _refuse(channel: object, reply: object, *, key: str) -> MessageRef:
     raise PlatformError("not_in_channel", permanent=True)
 
 

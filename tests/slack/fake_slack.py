@@ -53,6 +53,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.scopes = SCOPES
         self.channel_info: dict[str, Any] = {"is_member": True, "is_private": False}
+        self.history: dict[str, list[dict[str, Any]]] = {}
         self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.acks: list[dict[str, Any]] = []
         self._ts = itertools.count(100)
@@ -86,6 +87,27 @@ class FakeSlack:
         """Serve these responses to the next calls of ``method``."""
         self.canned.setdefault(method, []).extend(responses)
 
+    def remember(self, channel: str, message: dict[str, Any]) -> None:
+        """Add a top-level message to the channel's history."""
+        self.history.setdefault(channel, []).append(message)
+
+    @staticmethod
+    def bot_message(body: dict[str, Any], ts: str, bot_id: str = "BQOTD") -> dict[str, Any]:
+        """A ``chat.postMessage`` body as conversations.history returns it afterwards."""
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER if bot_id == "BQOTD" else "U0OTHERBOT",
+            "bot_id": bot_id,
+            "app_id": "AQOTD" if bot_id == "BQOTD" else "AOTHER",
+            "text": body.get("text", ""),
+            "blocks": body.get("blocks", []),
+            "team": TEAM,
+            "ts": ts,
+        }
+        if body.get("metadata"):
+            message["metadata"] = body["metadata"]
+        return message
+
     # ----- handlers -------------------------------------------------------------------
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -115,11 +137,12 @@ class FakeSlack:
                 "bot_id": "BQOTD",
             }
         if method == "chat.postMessage":
-            return {
-                "ok": True,
-                "channel": body.get("channel"),
-                "ts": f"1764000000.000{next(self._ts)}",
-            }
+            ts = f"1764000000.000{next(self._ts)}"
+            if not body.get("thread_ts"):
+                self.remember(str(body.get("channel")), self.bot_message(body, ts))
+            return {"ok": True, "channel": body.get("channel"), "ts": ts}
+        if method == "conversations.history":
+            return self._history(body)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1764000000.000{next(self._ts)}"}
         if method == "users.info":
@@ -132,6 +155,28 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}socket"}
         return {"ok": True}
+
+    def _history(self, query: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: newest first from ``oldest``, paged by ``limit``/``cursor``;
+        metadata only with ``include_all_metadata``, as the documented method does."""
+        oldest = float(query.get("oldest") or 0)
+        newest_first = [
+            m
+            for m in reversed(self.history.get(str(query.get("channel")), []))
+            if float(m["ts"]) > oldest
+        ]
+        start = int(query.get("cursor") or 0)
+        limit = int(query.get("limit") or 100)
+        page = newest_first[start : start + limit]
+        if str(query.get("include_all_metadata")) not in ("1", "true", "True"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(newest_first)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.calls.append(Call(f"respond/{request.match_info['n']}", await request.json()))
