@@ -176,6 +176,45 @@ async def test_a_takeover_finding_nothing_on_the_platform_posts_the_claimed_ques
     assert posted.reply is not None and posted.reply.text == "What is item 07?"
 
 
+@dataclass
+class BlindPlatform(RecordingPlatform):
+    """The history lookup fails ``fail_finds`` times (transiently), then works."""
+
+    fail_finds: int = 0
+
+    async def find_question(
+        self, channel: ChannelRef, key: str, since: datetime
+    ) -> MessageRef | None:
+        if self.fail_finds:
+            self.fail_finds -= 1
+            raise PlatformError("history unavailable")
+        return await super().find_question(channel, key, since)
+
+
+async def test_a_takeover_that_cannot_look_keeps_the_claim_and_looks_again_later(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), BlindPlatform()
+    dead = session(db_url, clock, platform, instance="host-a:1")
+    monkeypatch.setattr(dead._store, "set_post_message", _killed)
+    with pytest.raises(Killed):
+        await dead.post_if_due(CHANNEL)
+    [accepted] = platform.of("post")
+    survivor = session(db_url, clock, platform, instance="host-b:2")
+    clock.now += timedelta(minutes=6)
+    platform.fail_finds = NO_WAIT.attempts  # every attempt of this takeover fails
+    with pytest.raises(PlatformError):
+        await survivor.post_if_due(CHANNEL)
+    # Released, the claim would be posted again under a new key by the next tick.
+    kept = survivor._store.post_for_date(CHANNEL, "2026-11-24")
+    assert kept is not None and kept.message is None
+    assert await survivor.post_if_due(CHANNEL) is None
+    clock.now += timedelta(minutes=6)
+    post = await survivor.post_if_due(CHANNEL)
+    assert post is not None and post.message == accepted.target
+    assert platform.of("post") == [accepted]
+
+
 async def test_a_fresh_claim_posts_without_looking_on_the_platform(db_url: str) -> None:
     clock, platform = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC)), RecordingPlatform()
     daily = session(db_url, clock, platform)
