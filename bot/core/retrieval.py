@@ -22,6 +22,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from bot.core.index import ExactIndex, ItemVectors, VectorIndex, build_item_vectors, searchable
+from bot.core.intent import ask_intent, mismatch, question_intent
 from bot.core.lexical import LexicalIndex
 from bot.core.model import Item, Match
 from bot.core.ports import Embedder, Vectors
@@ -48,6 +49,9 @@ BM25_WEIGHT = 0.20
 """Bonus for BM25 (term frequency, field boosted), scaled by the lexical evidence."""
 CORRECTED_WEIGHT = 0.85
 """A word matched only after typo correction counts a little less."""
+INTENT_PENALTY = 0.10
+"""Share of the score a question of another kind than the ask wants loses ('why quantize?'
+means 'Why quantize LLMs?', not 'What is quantization?'; see bot.core.intent)."""
 THRESHOLD = 0.20
 """Top scores below this abstain; chosen on tests/data/explain_dev.yaml (see evaluation)."""
 
@@ -127,6 +131,10 @@ class Retriever:
         self._text_weights = np.array(
             [1.0 if t in heads else BODY_DISCOUNT for t in vectors.texts], dtype=np.float32
         )
+        # items grouped by the kind of their question, for the intent penalty
+        kinds = [question_intent(item.question) for item in self._items]
+        self._kinds = sorted(set(kinds), key=str)
+        self._kind_of = np.array([self._kinds.index(k) for k in kinds], dtype=np.int16)
         self._lexical = LexicalIndex(self._items)
         vocabulary = self._lexical.vocabulary
         self._vocabulary = [w for w, _ in vocabulary.most_common() if len(w) >= 3]
@@ -229,6 +237,11 @@ class Retriever:
         fused = 1.0 - (1.0 - dense) * (1.0 - evidence)
         bonus = (PRECISION_WEIGHT * lexical.precision + BM25_WEIGHT * lexical.bm25) * evidence
         total = (fused + bonus) / (1.0 + PRECISION_WEIGHT + BM25_WEIGHT)
+        wanted = ask_intent(query)
+        if wanted is not None:
+            other = np.array([mismatch(wanted, kind) for kind in self._kinds], dtype=bool)
+            other = other[self._kind_of[candidates]]
+            total = np.where(other, total * (1.0 - INTENT_PENALTY), total)
         return candidates, np.asarray(total, dtype=np.float64)
 
     def scores(self, query: str) -> Floats:
