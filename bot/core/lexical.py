@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,10 +122,28 @@ class LexicalIndex:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate(found))
 
+    def _lookup(self, key: str, candidates: Ints) -> tuple[Floats, Floats]:
+        """Per candidate, the field credit of stem ``key`` and its BM25 weight (0 if absent)."""
+        posting = self.postings.get(key)
+        if posting is None or not len(candidates):
+            return np.zeros(len(candidates)), np.zeros(len(candidates))
+        at = np.minimum(np.searchsorted(posting.items, candidates), len(posting.items) - 1)
+        hit = posting.items[at] == candidates
+        return np.where(hit, posting.credit[at], 0.0), np.where(hit, posting.bm25[at], 0.0)
+
     def score(
-        self, stems: Sequence[tuple[str, bool]], candidates: Ints, corrected: float
+        self,
+        stems: Sequence[tuple[str, bool]],
+        candidates: Ints,
+        corrected: float,
+        aliases: Mapping[str, Sequence[Sequence[str]]] | None = None,
     ) -> LexicalScores:
-        """Lexical scores of ``candidates`` (sorted item indices) for the ask's stems."""
+        """Lexical scores of ``candidates`` (sorted item indices) for the ask's stems.
+
+        ``aliases`` gives other spellings of a stem as stem sequences ('dpo': direct preference
+        optimization; 'finetuned': fine tuned): an item using every stem of one counts as
+        using the stem, in the weakest field of them.
+        """
         size = len(candidates)
         coverage = np.zeros(size, dtype=np.float64)
         named = np.zeros(size, dtype=np.float64)
@@ -133,15 +151,17 @@ class LexicalIndex:
         weights = [self.idf.get(key, self.unknown_idf) for key, _ in stems]
         total = sum(weights) or 1.0
         for (key, fixed), weight in zip(stems, weights, strict=True):
-            posting = self.postings.get(key)
-            if posting is None or not size:
+            credit, term_bm25 = self._lookup(key, candidates)
+            for alias in (aliases or {}).get(key, ()):
+                found = [self._lookup(part, candidates) for part in alias]
+                if found:
+                    credit = np.maximum(credit, np.min([c for c, _ in found], axis=0))
+                    term_bm25 = np.maximum(term_bm25, np.min([b for _, b in found], axis=0))
+            if not size:
                 continue
-            at = np.minimum(np.searchsorted(posting.items, candidates), len(posting.items) - 1)
-            hit = posting.items[at] == candidates
-            credit = np.where(hit, posting.credit[at], 0.0)
             coverage += weight * credit * (corrected if fixed else 1.0)
             named += weight * (credit >= FIELD_WEIGHTS[0])
-            bm25 += weight * np.where(hit, posting.bm25[at], 0.0)
+            bm25 += weight * term_bm25
         head = self._head_mass[candidates] if size else np.zeros(0)
         precision = np.divide(named, head, out=np.zeros(size), where=head > 0)
         return LexicalScores(coverage / total, precision, bm25 / (total * (BM25_K1 + 1)))

@@ -168,24 +168,63 @@ class Retriever:
             return self._forms[stem(word)]
         cutoff = 85 if len(word) >= 7 else 90
         best = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-        return str(best[0]) if best else word
+        if best:
+            return str(best[0])
+        if self.spellings(word):
+            return word
+        return self.expand_prefix(word) or word
 
-    def prepare(self, query: str) -> tuple[str, list[tuple[str, bool]]]:
-        """The ask as the dense channel reads it, and its content stems (flagged if corrected)."""
+    def expand_prefix(self, part: str) -> str | None:
+        """The bank's most frequent word an abbreviation stands for ('params', 'seq'), if any."""
+        head = part[:-1] if part.endswith("s") and len(part) > 4 else part
+        if len(head) < 3 or head in self._known:
+            return None
+        for word in self._vocabulary:  # most frequent first
+            if word.startswith(head) and len(word) >= len(head) + 2 and word not in STOPWORDS:
+                return word
+        return None
+
+    def spellings(self, word: str) -> list[str]:
+        """Other spellings of an ask word in the bank's words: the expansion of an acronym the
+        bank spells out, a compound split ('finetuned': 'fine tuned'), 'x2y' as 'x to y'."""
+        found = []
+        if word in self._acronyms:
+            found.append(self._acronyms[word])
+        if (pair := re.fullmatch(r"([a-z]{2,})2([a-z]{2,})", word)) is not None:
+            parts = [p if p in self._known else self.expand_prefix(p) for p in pair.groups()]
+            if all(parts):
+                found.append(f"{parts[0]} to {parts[1]}")
+        for cut in range(3, len(word) - 2):
+            head, tail = word[:cut], word[cut:]
+            if all(w in self._lexical.vocabulary and w not in STOPWORDS for w in (head, tail)):
+                found.append(f"{head} {tail}")
+                break
+        return found
+
+    def prepare(
+        self, query: str
+    ) -> tuple[str, list[tuple[str, bool]], dict[str, list[tuple[str, ...]]]]:
+        """The ask as the dense channel reads it, its content stems (flagged if corrected) and
+        the other spellings of some of them, as stem sequences."""
         words = tokens(MENTION.sub(" ", query))
         corrected = [(fixed, fixed != w) for w in words for fixed in (self.correct(w),)]
         text = clean_ask(" ".join(w for w, _ in corrected))
         stems: dict[str, bool] = {}
+        aliases: dict[str, list[tuple[str, ...]]] = {}
+        expansions = []
         for word, fixed in corrected:
             if word in STOPWORDS:
                 continue
             key = stem(word)
             stems[key] = stems.get(key, True) and fixed
-        expansions = [self._acronyms[w] for w, _ in corrected if w in self._acronyms]
+            for spelling in self.spellings(word):
+                expansions.append(spelling)
+                parts = tuple(stem(w) for w in tokens(spelling) if w not in STOPWORDS)
+                aliases.setdefault(key, []).append(parts)
         if len(stems) > LEXICAL_TERMS + 1:
             expansions = []  # a full question already says what it means
         dense_text = " ".join([text, *expansions]).strip()
-        return dense_text, list(stems.items())
+        return dense_text, list(stems.items()), aliases
 
     def candidates(self, query: Vectors | None, stems: Sequence[str]) -> npt.NDArray[np.int64]:
         """Sorted indices of the items worth scoring: all of a small bank, else those near
@@ -225,12 +264,12 @@ class Retriever:
 
     def scored(self, query: str) -> tuple[npt.NDArray[np.int64], Floats]:
         """Candidate item indices for ``query`` and their fused scores in [0, 1]."""
-        dense_text, stems = self.prepare(query)
+        dense_text, stems, aliases = self.prepare(query)
         vector = self._embedder.encode([dense_text])[0] if dense_text else None
         candidates = self.candidates(vector, [s for s, _ in stems])
         raw = self.dense(vector, candidates)
         dense = np.clip((raw - DENSE_FLOOR) / (DENSE_FULL - DENSE_FLOOR), 0, 1)
-        lexical = self._lexical.score(stems, candidates, CORRECTED_WEIGHT)
+        lexical = self._lexical.score(stems, candidates, CORRECTED_WEIGHT, aliases)
         # a long question carries its meaning in the sentence, a short ask in its terms
         weight = LEXICAL_WEIGHT * min(1.0, math.sqrt(LEXICAL_TERMS / max(len(stems), 1)))
         evidence = lexical.coverage * weight

@@ -51,6 +51,7 @@ _SUFFIXES = (
     "ises",
     "ize",
     "ise",
+    "ness",
     "ings",
     "ing",
     "ers",
