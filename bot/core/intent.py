@@ -33,17 +33,21 @@ _COMPARE = re.compile(
 )
 _TYPES = re.compile(r"\b(?:types?|kinds?|categories|variants|flavou?rs)\s+of\b|\bwhat\s+types?\b")
 _WHY = re.compile(r"^(?:\W*\w+\W+){0,3}?why\b|\bwhy\s+(?:is|are|do|does|should|would|to)\b")
+_PROPERTY = (
+    r"(?!(?:the\s+)?(?:\w+\s+)?(?:role|purpose|objective|impact|effect|goal|steps|stages|"
+    r"derivative|challenges|limitations|benefits|advantages|pros|architectures)\b|some\b|"
+    r"common\b|any\b|your\b)"
+)
+"""Not followed by a property of the subject ('the steps of', 'some challenges of')."""
 _DEFINE_HEAD = re.compile(
     r"^\s*(?:(?:briefly\s+)?(?:what\s+(?:is|are)|what's|define|explain|what\s+defines)"
-    r"\s+(?!(?:the\s+)?(?:\w+\s+)?(?:role|purpose|objective|impact|effect|goal|steps|"
-    r"derivative|challenges|limitations|benefits|advantages|pros|architectures)\b|some\b|"
-    r"common\b|any\b|your\b)|how\s+(?:does|do)\s+.{1,60}?\s+work\b)"
+    r"\s+" + _PROPERTY + r"|how\s+(?:does|do)\s+.{1,60}?\s+work\b)"
 )
 """'What is X', 'Explain X', 'How does X work': not 'What are the challenges of X'."""
 _CLAUSES = re.compile(r"[?.;]\s+|,?\s+and\s+(?=(?:how|why|what|where|when|which)\b)")
 _DEFINE_ASK_HEAD = re.compile(
     r"^\s*(?:(?:hey|hi|ok|so|pls|please|can you|could you)\s+)*"
-    r"(?:what\s+(?:is|are)|what's|whats|define)\b"
+    r"(?:what\s+(?:is|are)|what's|whats|define)\s+" + _PROPERTY
 )
 BARE_TERMS = 3
 """An ask of at most this many content words and no question word names a term to define."""

@@ -18,6 +18,7 @@ from bot.core.intent import Intent, QuestionKind, ask_intent, mismatch, question
         ("top-p vs top-k", Intent.COMPARE),
         ("masked lm versus causal lm", Intent.COMPARE),
         ("what types of quantization are there", Intent.TYPES),
+        ("what are the steps of rlhf", Intent.TERM),
         ("how does lora cut the number of trainable params", None),
         ("How would you gather human comparisons of model responses to align a model?", None),
     ],
