@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.core.grading import Grader
 from bot.core.model import Item
+from bot.core.ports import Embedder
 
 
 def roc_auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
@@ -48,17 +49,29 @@ def grading_pairs(
     return pairs
 
 
-def grading_quality(grader: Grader, pairs: Sequence[tuple[Item, str, bool]]) -> dict[str, Any]:
-    """ROC-AUC, pair counts and grade latency percentiles over ``pairs``."""
+def grading_quality(
+    grader: Grader, pairs: Sequence[tuple[Item, str, bool]], embedder: Embedder | None = None
+) -> dict[str, Any]:
+    """ROC-AUC, pair counts and grade latency percentiles over ``pairs``.
+
+    With ``embedder``, a bare encode of the item's question is timed before each grade
+    (interleaved, so machine load hits both) and the member-answer median is also given as a
+    ratio to it.
+    """
     scores: list[tuple[float, bool]] = []
     times: list[float] = []
     member_times: list[float] = []  # answers of member length (the grading dev set)
+    encode_times: list[float] = []
     references = {a for item, _, _ in pairs for a in item.alternate_answers}
     warmed: set[str] = set()
     for item, answer, positive in pairs:
         if item.id not in warmed:  # a live thread grades many answers to one item
             grader.grade(item, answer)
             warmed.add(item.id)
+        if embedder is not None:
+            start = time.perf_counter()
+            embedder.encode([item.question])
+            encode_times.append(1000 * (time.perf_counter() - start))
         start = time.perf_counter()
         grade = grader.grade(item, answer)
         times.append(1000 * (time.perf_counter() - start))
@@ -67,12 +80,16 @@ def grading_quality(grader: Grader, pairs: Sequence[tuple[Item, str, bool]]) -> 
         scores.append((grade.score, positive))
     positives = [s for s, p in scores if p]
     negatives = [s for s, p in scores if not p]
+    member = statistics.median(member_times) if member_times else float("nan")
+    encode = statistics.median(encode_times) if encode_times else float("nan")
     return {
         "roc_auc": roc_auc(positives, negatives),
         "positives": len(positives),
         "negatives": len(negatives),
         "grade_ms_p50": statistics.median(times) if times else float("nan"),
-        "grade_member_ms_p50": statistics.median(member_times) if member_times else float("nan"),
+        "grade_member_ms_p50": member,
+        "encode_ms_p50": encode,
+        "grade_member_ratio": member / encode,
         "mean_positive": statistics.fmean(positives) if positives else float("nan"),
         "mean_negative": statistics.fmean(negatives) if negatives else float("nan"),
     }

@@ -110,7 +110,7 @@ def run_bench(
         rows = yaml.safe_load((DATA / "grading_dev.yaml").read_text())
         pairs = grading_auc.grading_pairs(items if not quick else load_bank().items, rows)
         result["grading"] = grading_auc.grading_quality(
-            Grader(embedder), pairs[:12] if quick else pairs
+            Grader(embedder), pairs[:12] if quick else pairs, embedder
         )
         asks = [c.ask for c in cases][: 10 if quick else 60]
         result["speed"] = {"bank": speed.at_scale(items, vectors, embedder, 0, asks, ann)}
@@ -156,7 +156,9 @@ def render(result: dict[str, Any]) -> str:
         f"grading ROC-AUC {_f(g['roc_auc'])} ({g['positives']} answers to the question, "
         f"{g['negatives']} to others; mean score {g['mean_positive']:.0f} vs "
         f"{g['mean_negative']:.0f}); grade median {g['grade_ms_p50']:.1f} ms, "
-        f"{g.get('grade_member_ms_p50', float('nan')):.1f} ms on member-length answers",
+        f"{g.get('grade_member_ms_p50', float('nan')):.1f} ms on member-length answers "
+        f"({g.get('grade_member_ratio', float('nan')):.2f}x a bare encode of a question, "
+        f"{g.get('encode_ms_p50', float('nan')):.1f} ms, interleaved)",
     ]
     lines += [
         "",

@@ -2,8 +2,10 @@
 
 An answer is split into sentences and clauses; a key point is covered when its embedding is
 close to one of them (or to the whole answer), helped by how many of the key point's own words
-the answer uses. An answer that reads as chatter ("nice question!") is not an attempt, and a
-near-copy of the reference answer or of an earlier answer earns nothing.
+the answer uses. The model runs once per answer, on its clauses (tiny ones merged into a
+neighbour, at most ``MAX_PIECES``); the whole answer's vector is their word-weighted mean.
+An answer that reads as chatter ("nice question!") is not an attempt, and a near-copy of the
+reference answer or of an earlier answer earns nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ COPY_RATIO = 90.0
 COPY_COSINE = 0.95
 """Embedding cosine at which an answer of some length is a copy."""
 COPY_MIN_CHARS = 40
+MAX_PIECES = 6
+"""Most clauses of an answer that are embedded (shortest neighbours are merged beyond it)."""
+MIN_PIECE_WORDS = 4
+"""A clause of fewer words is merged into a neighbour (alone it matches nothing reliably)."""
+REFERENCE_PIECES = 24
+"""Most pieces of a reference answer (embedded once per item)."""
+EARLIER_CACHE = 512
+"""Vectors of earlier answers (reference answers, thread replies) kept for the copy check."""
 
 _CHATTER_TEXT = """
     nice great good cool awesome interesting lol lmao haha hahaha wow love tough hard
@@ -55,6 +65,23 @@ def clauses(answer: str) -> list[str]:
     return [p for p in parts if len(tokens(p)) >= 2]
 
 
+def pieces(answer: str, most: int = MAX_PIECES) -> list[str]:
+    """The clauses that are embedded: tiny ones merged into their shorter neighbour, and the
+    shortest neighbours merged until at most ``most`` remain (a batch costs its count
+    times its longest text)."""
+    parts = clauses(answer)
+    sizes = [len(tokens(p)) for p in parts]
+    while len(parts) > 1 and (len(parts) > most or min(sizes) < MIN_PIECE_WORDS):
+        i = min(range(len(parts)), key=sizes.__getitem__)
+        if i == 0 or (i + 1 < len(parts) and sizes[i + 1] < sizes[i - 1]):
+            j = i + 1
+        else:
+            i, j = i - 1, i
+        parts[i : j + 1] = [f"{parts[i]} {parts[j]}"]
+        sizes[i : j + 1] = [sizes[i] + sizes[j]]
+    return parts
+
+
 def _normalised(text: str) -> str:
     return " ".join(tokens(plain_text(text)))
 
@@ -69,16 +96,52 @@ class Grader:
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
         self._item_vectors: dict[str, tuple[Vectors, Vectors]] = {}
+        self._item_stems: dict[str, tuple[set[str], list[set[str]]]] = {}
+        self._earlier: dict[str, Vectors] = {}
 
     def _vectors_of(self, item: Item) -> tuple[Vectors, Vectors]:
         """(key point vectors, item vectors: question + key points + reference answer)."""
         cached = self._item_vectors.get(item.id)
         if cached is None:
-            texts = [*item.key_points, item.question, plain_text(item.answer)[:1000]]
-            vectors = self._embedder.encode(texts)
-            cached = (vectors[: len(item.key_points)], vectors)
+            vectors = self._embedder.encode([*item.key_points, item.question])
+            # made like an answer's whole vector, so the two compare like with like
+            reference = self.answer_vectors(item.answer, most=REFERENCE_PIECES)[1]
+            cached = (vectors[: len(item.key_points)], np.vstack([vectors, reference]))
             self._item_vectors[item.id] = cached
         return cached
+
+    def _stems_of(self, item: Item) -> tuple[set[str], list[set[str]]]:
+        """(stems of the question and key points, stems of each key point), cached per item."""
+        cached = self._item_stems.get(item.id)
+        if cached is None:
+            cached = (
+                _stems(" ".join((item.question, *item.key_points))),
+                [_stems(point) for point in item.key_points],
+            )
+            self._item_stems[item.id] = cached
+        return cached
+
+    def answer_vectors(self, answer: str, most: int = MAX_PIECES) -> tuple[Vectors, Vectors]:
+        """(vectors of the answer's pieces, the whole answer's vector), from one encode.
+
+        The whole vector is the word-weighted mean of the pieces' (the model mean-pools its
+        tokens): encoding the whole answer too would double the tokens the model reads.
+        """
+        parts = pieces(answer, most) or [plain_text(answer).strip() or answer]
+        vectors = self._embedder.encode(parts)
+        weights = np.asarray([max(len(tokens(p)), 1) for p in parts], dtype=np.float32)
+        whole = weights @ vectors
+        norm = float(np.linalg.norm(whole))
+        return vectors, (whole / norm if norm else whole).astype(np.float32)
+
+    def _earlier_vector(self, text: str) -> Vectors:
+        """An earlier answer's whole vector, made like an answer's and cached by text."""
+        vector = self._earlier.get(text)
+        if vector is None:
+            if len(self._earlier) >= EARLIER_CACHE:
+                self._earlier.pop(next(iter(self._earlier), ""), None)
+            vector = self._earlier[text] = self.answer_vectors(text)[1]
+        return vector
 
     def is_attempt(self, text: str, item: Item | None = None) -> bool:
         """False for chatter (thanks, +1, emoji, 'nice question!'); True for an answer try."""
@@ -92,11 +155,11 @@ class Grader:
             return False
         if item is None:
             return len(words) >= 3
-        overlap = _stems(" ".join(content)) & _stems(" ".join((item.question, *item.key_points)))
+        overlap = _stems(" ".join(content)) & self._stems_of(item)[0]
         if overlap and len(content) >= 2:
             return True
         if vector is None:
-            vector = self._embedder.encode([text])[0]
+            vector = self.answer_vectors(text)[1]
         similarity = float(np.max(self._vectors_of(item)[1] @ vector))
         return similarity >= (0.30 if len(words) < 6 else 0.20)
 
@@ -116,35 +179,32 @@ class Grader:
                 return label
         if len(mine) < COPY_MIN_CHARS:
             return ""
-        vector = answer_vector if answer_vector is not None else self._embedder.encode([answer])[0]
-        others = self._embedder.encode([plain_text(t) for _, t in earlier])
+        vector = answer_vector if answer_vector is not None else self.answer_vectors(answer)[1]
+        others = np.stack([self._earlier_vector(t) for _, t in earlier])
         sims = others @ vector
         best = int(np.argmax(sims))
         return earlier[best][0] if float(sims[best]) >= COPY_COSINE else ""
 
     def evidence(self, item: Item, answer: str) -> tuple[list[float], float, Vectors]:
         """Per key point evidence in [0, 1], relevance of the answer, and the answer's vector."""
-        parts = clauses(answer)
-        whole = plain_text(answer)
-        # a batch is padded to its longest text: the whole answer would pad every clause
-        vectors = self._embedder.encode([whole])
-        if parts and parts != [whole]:
-            vectors = np.concatenate([vectors, self._embedder.encode(parts)])
+        parts, whole = self.answer_vectors(answer)
         key_vectors, item_vectors = self._vectors_of(item)
-        dense = (vectors @ key_vectors.T).max(axis=0)
-        relevance = float((item_vectors @ vectors[0]).max())
+        dense = np.maximum((parts @ key_vectors.T).max(axis=0), key_vectors @ whole)
+        relevance = float((item_vectors @ whole).max())
         answer_stems = _stems(plain_text(answer))
         evidence = []
-        for point, similarity in zip(item.key_points, dense, strict=True):
-            wanted = _stems(point)
+        for wanted, similarity in zip(self._stems_of(item)[1], dense, strict=True):
             lexical = len(wanted & answer_stems) / len(wanted) if wanted else 0.0
             evidence.append((1 - LEXICAL_SHARE) * float(similarity) + LEXICAL_SHARE * lexical)
-        return evidence, relevance, vectors[0]
+        return evidence, relevance, whole
 
     def grade(self, item: Item, answer: str, earlier: Sequence[tuple[str, str]] = ()) -> Grade:
         """Score ``answer`` by the key points; ``earlier``: (label, text) pairs it must not copy."""
         if not item.key_points:
             return Grade(item.id, 0, (), (), attempt=True)
+        words = tokens(plain_text(answer))
+        if not any(w not in STOPWORDS and w not in CHATTER for w in words):
+            return Grade(item.id, 0, (), (), attempt=False)  # chatter: no encode needed
         # one encode of the answer serves the attempt check and the evidence
         evidence, relevance, vector = self.evidence(item, answer)
         if not self._is_attempt(answer, item, vector):
