@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.ann_index import DEFAULT_KIND, build_ann
 from bot.charts import progress_chart
 from bot.content.bank import Bank, load_bank
+from bot.core import retrieval
 from bot.core.grading import Grader
+from bot.core.index import VectorIndex, item_texts
+from bot.core.model import Item
 from bot.core.ports import ChatPlatform, Embedder
 from bot.core.retrieval import ExplainResult, Retriever
 from bot.core.service import QotdService, Searcher
@@ -34,6 +38,8 @@ class Knowledge:
     retriever: Searcher
     grader: Grader
     load_seconds: float
+    index: str = "exact"
+    """How explain finds candidates: 'exact' (every item scored) or the ANN library used."""
 
 
 class BackgroundRetriever:
@@ -68,25 +74,51 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
+def index_kind(items: Sequence[Item]) -> str:
+    """'exact' for a bank of up to ``EXACT_ROWS`` embedded texts, else the ANN library to use."""
+    # read from the module at call time, so it always agrees with what Retriever uses
+    return "exact" if len(item_texts(items)[1]) <= retrieval.EXACT_ROWS else DEFAULT_KIND
+
+
+def build_retriever(
+    items: Sequence[Item], embedder: Embedder, cache_dir: Path | str | None, kind: str = "exact"
+) -> Retriever:
+    """The retriever over ``items``; for an ANN ``kind``, over memory-mapped cached vectors."""
+    approximate = kind != "exact"
+    vectors = cached_item_vectors(items, embedder, cache_dir, mmap=approximate)
+    index: VectorIndex | None = None
+    if approximate:
+        started = time.perf_counter()
+        index = build_ann(vectors.vectors, kind)
+        log.info(
+            "%s index of %d texts built in %.1f s",
+            kind,
+            len(vectors.texts),
+            time.perf_counter() - started,
+        )
+    return Retriever(items, embedder, vectors, index=index)
+
+
 def load_knowledge(
     settings: Settings, embedder: Embedder | None = None, *, background: bool = False
 ) -> Knowledge:
     """Load the bank and the model, and build the retrieval index (from the embedding cache).
 
     With ``background`` the index is built in a worker thread (the first explain waits for it).
+    A bank of more than ``EXACT_ROWS`` embedded texts is searched through an ANN index.
     """
     started = time.perf_counter()
     bank = load_bank(settings.bank_dir)
     embedder = embedder or SentenceTransformerEmbedder(settings.model)
     model = embedder
+    kind = index_kind(bank.items)
 
     def build() -> Retriever:
-        vectors = cached_item_vectors(bank.items, model, settings.cache_dir)
-        return Retriever(bank.items, model, vectors)
+        return build_retriever(bank.items, model, settings.cache_dir, kind)
 
     retriever: Searcher = BackgroundRetriever(build) if background else build()
     grader = Grader(embedder)
-    return Knowledge(bank, embedder, retriever, grader, time.perf_counter() - started)
+    return Knowledge(bank, embedder, retriever, grader, time.perf_counter() - started, kind)
 
 
 def sqlite_path(url: str) -> Path | None:

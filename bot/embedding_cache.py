@@ -69,11 +69,17 @@ def _write_atomically(path: Path, vectors: Vectors) -> None:
 
 
 class EmbeddingCache:
-    """Embeds texts through ``embedder`` unless these exact texts were embedded before."""
+    """Embeds texts through ``embedder`` unless these exact texts were embedded before.
 
-    def __init__(self, embedder: Embedder, cache_dir: Path | str | None = None) -> None:
+    With ``mmap`` the vectors come back memory-mapped read-only from the cache file.
+    """
+
+    def __init__(
+        self, embedder: Embedder, cache_dir: Path | str | None = None, *, mmap: bool = False
+    ) -> None:
         self.embedder = embedder
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+        self.mmap = mmap  # return vectors memory-mapped read-only: a big bank stays on disk
 
     def path_for(self, texts: Sequence[str]) -> Path:
         """Where the vectors of these texts are (or will be) stored."""
@@ -84,7 +90,7 @@ class EmbeddingCache:
         path = self.path_for(texts)
         if path.is_file():
             try:
-                cached = np.load(path, allow_pickle=False)
+                cached = np.load(path, allow_pickle=False, mmap_mode="r" if self.mmap else None)
                 if cached.shape[0] == len(texts):
                     log.info("embeddings loaded from %s", path)
                     return np.asarray(cached, dtype=np.float32)
@@ -95,12 +101,21 @@ class EmbeddingCache:
             _write_atomically(path, vectors)
         except OSError as exc:  # a read-only cache must not stop the bot
             log.warning("could not write embedding cache %s: %s", path, exc)
+            return vectors
+        if self.mmap:  # the written file, mapped: the computed copy can be freed
+            mapped: Vectors = np.load(path, allow_pickle=False, mmap_mode="r")
+            return mapped
         return vectors
 
 
 def cached_item_vectors(
-    items: Sequence[Item], embedder: Embedder, cache_dir: Path | str | None = None
+    items: Sequence[Item],
+    embedder: Embedder,
+    cache_dir: Path | str | None = None,
+    *,
+    mmap: bool = False,
 ) -> ItemVectors:
-    """The retriever's item vectors, loaded from the on-disk cache when the texts are unchanged."""
-    cache = EmbeddingCache(embedder, cache_dir)
+    """The retriever's item vectors, loaded from the on-disk cache when the texts are unchanged
+    (memory-mapped read-only with ``mmap``)."""
+    cache = EmbeddingCache(embedder, cache_dir, mmap=mmap)
     return build_item_vectors(items, embedder, encode=cache.encode)
