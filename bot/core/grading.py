@@ -41,8 +41,6 @@ MAX_PIECES = 6
 """Most clauses of an answer that are embedded (shortest neighbours are merged beyond it)."""
 MIN_PIECE_WORDS = 4
 """A clause of fewer words is merged into a neighbour (alone it matches nothing reliably)."""
-REFERENCE_PIECES = 24
-"""Most pieces of a reference answer (embedded once per item)."""
 EARLIER_CACHE = 512
 """Vectors of earlier answers (reference answers, thread replies) kept for the copy check."""
 
@@ -105,7 +103,7 @@ class Grader:
         if cached is None:
             vectors = self._embedder.encode([*item.key_points, item.question])
             # made like an answer's whole vector, so the two compare like with like
-            reference = self.answer_vectors(item.answer, most=REFERENCE_PIECES)[1]
+            reference = self._earlier_vector(item.answer)
             cached = (vectors[: len(item.key_points)], np.vstack([vectors, reference]))
             self._item_vectors[item.id] = cached
         return cached
@@ -121,13 +119,13 @@ class Grader:
             self._item_stems[item.id] = cached
         return cached
 
-    def answer_vectors(self, answer: str, most: int = MAX_PIECES) -> tuple[Vectors, Vectors]:
+    def answer_vectors(self, answer: str) -> tuple[Vectors, Vectors]:
         """(vectors of the answer's pieces, the whole answer's vector), from one encode.
 
         The whole vector is the word-weighted mean of the pieces' (the model mean-pools its
         tokens): encoding the whole answer too would double the tokens the model reads.
         """
-        parts = pieces(answer, most) or [plain_text(answer).strip() or answer]
+        parts = pieces(answer) or [plain_text(answer).strip() or answer]
         vectors = self._embedder.encode(parts)
         weights = np.asarray([max(len(tokens(p)), 1) for p in parts], dtype=np.float32)
         whole = weights @ vectors
@@ -135,7 +133,8 @@ class Grader:
         return vectors, (whole / norm if norm else whole).astype(np.float32)
 
     def _earlier_vector(self, text: str) -> Vectors:
-        """An earlier answer's whole vector, made like an answer's and cached by text."""
+        """The whole vector of a reference or earlier answer, made like an answer's (so the two
+        compare like with like) and cached by text."""
         vector = self._earlier.get(text)
         if vector is None:
             if len(self._earlier) >= EARLIER_CACHE:
