@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from bot import cli
 from bot.ann_index import build_ann
 from bot.bench.grading_auc import roc_auc
+from bot.bench.report import QUICK_ITEMS, render
 from bot.bench.synthetic import synthetic_bank
 from bot.core import retrieval
 from bot.core.index import build_item_vectors
@@ -68,11 +70,35 @@ def test_ann_path_finds_what_exact_search_finds(monkeypatch: pytest.MonkeyPatch)
 
 @pytest.mark.slow
 def test_quick_bench_prints_every_section_as_json() -> None:
+    """The real bench end to end on a slice (6 items, 12 graded answers, a 300-item synthetic
+    bank, no cold start) with the real model: the JSON has every section, with sane values."""
     result = CliRunner().invoke(cli.app, ["bench", "--quick", "--sizes", "300", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
+    assert data["quick"] is True
+    assert "cold_start" not in data
+
     assert set(data["quality"]) == {"qotd", "bm25", "dense-question"}
-    assert 0.0 <= data["grading"]["roc_auc"] <= 1.0
-    assert {"bank", "300"} <= set(data["speed"])
-    assert data["speed"]["300"]["explain_ms"]["p50"] > 0
+    ours = data["quality"]["qotd"]["all"]
+    assert ours["asks"] >= QUICK_ITEMS
+    assert ours["recall_at_1"] >= 0.6  # six items: a broken retriever would not find these
+    assert ours["recall_at_1"] <= ours["recall_at_3"] <= 1.0
+
+    grading = data["grading"]
+    assert (grading["positives"], grading["negatives"]) == (3, 9)
+    assert grading["roc_auc"] >= 0.9  # good answers to the question beat answers to others
+    assert grading["mean_positive"] > grading["mean_negative"]
+    assert grading["encode_ms_p50"] > 0 and grading["grade_member_ms_p50"] > 0
+    assert math.isfinite(grading["grade_member_ratio"])
+
+    assert set(data["speed"]) == {"bank", "300"}
+    bank, synthetic = data["speed"]["bank"], data["speed"]["300"]
+    assert bank["items"] == QUICK_ITEMS and bank["index"] == "exact"
+    assert synthetic["items"] == 300 and synthetic["texts"] > bank["texts"]
+    for timed in (bank, synthetic):
+        assert 0 < timed["explain_ms"]["p50"] <= timed["explain_ms"]["p99"]
+        assert timed["encode_ms"]["p50"] > 0
+        assert math.isfinite(timed["ratio_p50"])
     assert data["synthetic"]
+    assert data["memory"]["peak_mb"] > 0
+    assert "grading ROC-AUC" in render(data)
