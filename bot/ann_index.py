@@ -65,7 +65,8 @@ class FaissIndex:
         import faiss
 
         faiss.omp_set_num_threads(THREADS)
-        cells = max(16, int(4 * np.sqrt(len(vectors))))
+        # ~4 sqrt(n) cells, but never fewer than the 39 training points per cell faiss wants
+        cells = max(1, min(int(4 * np.sqrt(len(vectors))), len(vectors) // 39))
         quantizer = faiss.IndexFlatIP(vectors.shape[1])
         self._index: Any = faiss.IndexIVFFlat(
             quantizer, vectors.shape[1], cells, faiss.METRIC_INNER_PRODUCT
@@ -74,7 +75,7 @@ class FaissIndex:
         sample = data[np.random.default_rng(0).choice(len(data), min(len(data), 40 * cells))]
         self._index.train(sample)
         self._index.add(data)
-        self._index.nprobe = probes
+        self._index.nprobe = min(probes, cells)
 
     def search(self, query: Vectors, k: int) -> tuple[npt.NDArray[np.int64], Vectors]:
         """Up to ``k`` nearest rows and their cosine similarities."""

@@ -22,6 +22,23 @@ BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9
 """SHA-256 of the official all-MiniLM-L6-v2 ``model.safetensors``."""
 
 
+BLAS_THREADS = 1
+"""Threads numpy's BLAS may use once a model is loaded (see ``quiet_blas``)."""
+
+
+def quiet_blas(threads: int = BLAS_THREADS) -> None:
+    """Keep numpy's BLAS from fighting torch for the cores.
+
+    OpenBLAS threads spin for a while after every call; next to torch's own threads on a
+    2-core machine they slowed the query encode that follows a search over 10,000 vectors from
+    5 ms to 11-50 ms (docs/PERFORMANCE.md). The products the bot does in numpy are
+    matrix-vector ones, for which one thread is enough. Torch's threads are not touched.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads, user_api="blas")
+
+
 class ModelError(RuntimeError):
     """The embedding model cannot be loaded; the message says what to do."""
 
@@ -93,6 +110,7 @@ class SentenceTransformerEmbedder:
                 "downloaded at run time: give QOTD_MODEL a local path or the name of a model "
                 "already in the Hugging Face cache, or unset it to use the bundled model."
             ) from exc
+        quiet_blas()
         log.info("loaded embedding model %s", self._name)
 
     @property

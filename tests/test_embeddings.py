@@ -47,3 +47,15 @@ def test_another_model_can_be_loaded_by_path(tmp_path: Path) -> None:
     vectors = embedder.encode(["low-rank adapters", "LoRA fine-tuning"])
     assert vectors.shape == (2, 384)
     assert embedder.name == str(bundled_model_dir())
+
+
+def test_loading_the_model_leaves_numpy_one_blas_thread(
+    real_embedder: SentenceTransformerEmbedder,
+) -> None:
+    """Spinning OpenBLAS threads next to torch's slowed the query encode several-fold."""
+    from threadpoolctl import threadpool_info
+
+    assert real_embedder.encode(["warm"]).shape == (1, real_embedder.dimension)
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas, "numpy has no BLAS thread pool to limit"
+    assert all(pool["num_threads"] == 1 for pool in blas)

@@ -78,7 +78,7 @@ def compare_ann(vectors: Vectors, queries: Vectors, k: int = NEIGHBOURS) -> dict
             index = build_ann(vectors, kind)
             built = time.perf_counter() - start
         except ImportError as exc:
-            results[kind] = {"error": str(exc)}
+            results[kind] = {"error": f"{exc}: install the comparison with `pip install '.[ann]'`"}
             continue
         times, hits = [], 0
         for query, expected in zip(queries, truth, strict=True):
