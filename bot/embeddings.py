@@ -121,7 +121,10 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         """Length of the vectors."""
-        return int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the method; older releases only have the old name
+        method = getattr(self._model, "get_embedding_dimension", None)
+        method = method or self._model.get_sentence_embedding_dimension
+        return int(method())
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> Vectors:
         """Encode texts to unit-length float32 vectors."""
