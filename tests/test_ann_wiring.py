@@ -3,8 +3,6 @@ memory-mapped cached vectors; a bank-sized one keeps exact search."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,20 +15,7 @@ from bot.core.index import VectorIndex
 from bot.core.ports import Vectors
 from bot.embedding_cache import cached_item_vectors
 from bot.settings import Settings
-
-
-class HashEmbedder:
-    """Deterministic bag-of-words vectors (no model): texts sharing words are close."""
-
-    name = "hash"
-
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        out = np.zeros((len(texts), 64), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                out[row, hashlib.md5(word.encode()).digest()[0] % 64] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
+from tests.fakes.hash_embedder import HashEmbedder
 
 
 def _is_memory_mapped(vectors: Vectors) -> bool:

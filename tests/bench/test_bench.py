@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-from collections.abc import Sequence
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -19,21 +16,7 @@ from bot.bench.synthetic import synthetic_bank
 from bot.core import retrieval
 from bot.core.index import build_item_vectors
 from bot.core.model import Difficulty, Item
-from bot.core.ports import Vectors
-
-
-class HashEmbedder:
-    """Deterministic bag-of-words vectors: texts sharing words are close."""
-
-    name = "hash"
-
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        out = np.zeros((len(texts), 64), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                out[row, hashlib.md5(word.encode()).digest()[0] % 64] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
+from tests.fakes.hash_embedder import HashEmbedder
 
 
 def _item(n: int, words: str) -> Item:
