@@ -80,6 +80,11 @@ def pieces(answer: str, most: int = MAX_PIECES) -> list[str]:
     return parts
 
 
+def _content_words(words: Sequence[str]) -> list[str]:
+    """The words of an answer that are neither stopwords nor chatter (none: not an attempt)."""
+    return [w for w in words if w not in STOPWORDS and w not in CHATTER]
+
+
 def _normalised(text: str) -> str:
     return " ".join(tokens(plain_text(text)))
 
@@ -149,7 +154,7 @@ class Grader:
     def _is_attempt(self, text: str, item: Item | None, vector: Vectors | None) -> bool:
         """``is_attempt``, reusing the answer's vector when the caller already has it."""
         words = tokens(plain_text(text))
-        content = [w for w in words if w not in STOPWORDS and w not in CHATTER]
+        content = _content_words(words)
         if not content:
             return False
         if item is None:
@@ -201,8 +206,7 @@ class Grader:
         """Score ``answer`` by the key points; ``earlier``: (label, text) pairs it must not copy."""
         if not item.key_points:
             return Grade(item.id, 0, (), (), attempt=True)
-        words = tokens(plain_text(answer))
-        if not any(w not in STOPWORDS and w not in CHATTER for w in words):
+        if not _content_words(tokens(plain_text(answer))):
             return Grade(item.id, 0, (), (), attempt=False)  # chatter: no encode needed
         # one encode of the answer serves the attempt check and the evidence
         evidence, relevance, vector = self.evidence(item, answer)
