@@ -41,7 +41,7 @@ def clock() -> Clock:
 def service(
     knowledge: Knowledge, platform: RecordingPlatform, clock: Clock, tmp_path: Path
 ) -> QotdService:
-    store = SqlStore(f"sqlite:///{tmp_path / 'q.db'}")
+    store = SqlStore(f"sqlite:///{tmp_path / 'q.db'}", clock=clock)
     store.set_schedule(CHANNEL, Schedule(hour=9, timezone="UTC", weekdays=tuple(range(7))))
     return QotdService(
         knowledge.bank.items, store, platform, knowledge.retriever, knowledge.grader, clock=clock
