@@ -1,37 +1,41 @@
-"""Grade a member's answer by the key points of the item it covers.
+"""Grade a member's answer by a verdict on each key point of the item: covered, contradicted
+or missed.
 
-An answer is split into sentences and clauses; a key point is covered when its embedding is
-close to one of them (or to the whole answer), helped by how many of the key point's own words
-the answer uses. The model runs once per answer, on its clauses (tiny ones merged into a
-neighbour, at most ``MAX_PIECES``); the whole answer's vector is their word-weighted mean.
-An answer that reads as chatter ("nice question!") is not an attempt, and a near-copy of the
-reference answer or of an earlier answer earns nothing.
+An answer is split into sentences and clauses. Embeddings align each key point with the
+clauses about the same thing (the model runs once per answer, on at most ``MAX_PIECES``
+clauses); a key point is covered when a clause is close to it and uses its information, and
+contradicted when an aligned clause claims the opposite (``bot.core.claims``: negation,
+reversed direction, wrong number or order, another entity given its property). The score is a
+function of the verdicts alone. Chatter is not an attempt; the question echoed, a bare list of
+terms and a near-copy of the reference or of an earlier answer earn nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from bot.core.model import Grade, Item
+from bot.core import claims
+from bot.core.model import CONTRADICTED, COVERED, MISSED, Grade, Item, Verdict
 from bot.core.ports import Embedder, Vectors
 from bot.core.text import STOPWORDS, plain_text, stem, tokens
 
-COVERED = 0.52
+COVER_AT = 0.52
 """Evidence at or above which a key point counts as covered (calibrated on grading_dev.yaml)."""
-NO_CREDIT = 0.20
-"""Evidence at or below which a key point earns nothing; partial credit in between."""
-MISSED_CREDIT = 0.5
-"""Most a key point listed as missed can earn, so the score agrees with the lists shown."""
 LEXICAL_SHARE = 0.35
 """Weight of word overlap in a key point's evidence (the rest is embedding similarity)."""
-RELEVANCE_FLOOR = 0.25
-"""Cosine between answer and item under which the answer is about something else (score 0)."""
-RELEVANCE_FULL = 0.50
-"""Cosine between answer and item above which relevance no longer scales the score."""
+ALIGN_AT = 0.42
+"""Cosine at which a clause is about a key point, so a conflict between them contradicts it."""
+AGREE_AT = 0.60
+"""Cosine at which a clause that agrees with a key point outweighs a less similar conflict."""
+CONTRADICTION_COST = 0.5
+"""Points a contradicted key point takes away, as a share of a covered one's."""
+ECHO_RATIO = 80.0
+"""rapidfuzz ratio to the question at which an answer is the question echoed."""
 COPY_RATIO = 90.0
 """rapidfuzz ratio (0-100) of normalised texts at which an answer is a copy."""
 COPY_COSINE = 0.95
@@ -56,9 +60,13 @@ CHATTER: frozenset[str] = frozenset(_CHATTER_TEXT.split())
 _CLAUSE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+(?:-|--|—)\s+|,\s+(?=(?:and|but|which|so|while)\b)")
 
 
+_WRAPPED = re.compile(r"(?<![.!?:;\n])\n(?![ \t]*(?:[-*+•]|\d+[.)])\s)(?=[ \t]*[a-z(])")
+"""A line break inside a sentence (a hard-wrapped paragraph), not before a bullet."""
+
+
 def clauses(answer: str) -> list[str]:
     """Sentences and clauses of a Markdown answer, bullets and emphasis removed."""
-    text = plain_text(answer)
+    text = plain_text(_WRAPPED.sub(" ", answer))
     parts = [re.sub(r"\s+", " ", p).strip(" ,;:-") for p in _CLAUSE.split(text)]
     return [p for p in parts if len(tokens(p)) >= 2]
 
@@ -85,6 +93,17 @@ def _content_words(words: Sequence[str]) -> list[str]:
     return [w for w in words if w not in STOPWORDS and w not in CHATTER]
 
 
+_ENTITY = re.compile(r"\b[A-Za-z]*[A-Z][a-z]*[A-Z][A-Za-z0-9]*\b|\b[A-Z]{2,}[a-z]?\b")
+"""Acronyms and CamelCase names in an item (LoRA, QLoRA, DPO, RLHF, GPTQ, BERTs)."""
+_SUBCLAUSE = re.compile(r"[;,]|\s+(?:while|whereas|but|unlike)\s+")
+
+
+def subclauses(piece: str) -> list[str]:
+    """The smallest claims of an embedded piece ('A does X, while B does Y' -> two)."""
+    parts = [p.strip(" ,;:-") for p in _SUBCLAUSE.split(piece)]
+    return [p for p in parts if len(tokens(p)) >= 2] or [piece]
+
+
 def _normalised(text: str) -> str:
     return " ".join(tokens(plain_text(text)))
 
@@ -93,13 +112,23 @@ def _stems(text: str) -> set[str]:
     return {stem(t) for t in tokens(text) if t not in STOPWORDS}
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """An answer as the grader sees it: its embedded pieces, their vectors, its whole vector."""
+
+    texts: list[str]
+    vectors: Vectors
+    whole: Vectors
+
+
 class Grader:
-    """Scores answers 0-100 by the share of an item's key points they cover."""
+    """Judges an answer key point by key point; scores 0-100 from the verdicts."""
 
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
         self._item_vectors: dict[str, tuple[Vectors, Vectors]] = {}
-        self._item_stems: dict[str, tuple[set[str], list[set[str]]]] = {}
+        self._item_stems: dict[str, _ItemStems] = {}
+        self._item_claims: dict[str, tuple[frozenset[str], list[claims.Claim]]] = {}
         self._earlier: dict[str, Vectors] = {}
 
     def _vectors_of(self, item: Item) -> tuple[Vectors, Vectors]:
@@ -113,19 +142,31 @@ class Grader:
             self._item_vectors[item.id] = cached
         return cached
 
-    def _stems_of(self, item: Item) -> tuple[set[str], list[set[str]]]:
-        """(stems of the question and key points, stems of each key point), cached per item."""
+    def _stems_of(self, item: Item) -> _ItemStems:
+        """Stems of the question and key points, of each key point, of the question alone."""
         cached = self._item_stems.get(item.id)
         if cached is None:
-            cached = (
+            cached = _ItemStems(
                 _stems(" ".join((item.question, *item.key_points))),
                 [_stems(point) for point in item.key_points],
+                _stems(item.question),
             )
             self._item_stems[item.id] = cached
         return cached
 
-    def answer_vectors(self, answer: str) -> tuple[Vectors, Vectors]:
-        """(vectors of the answer's pieces, the whole answer's vector), from one encode.
+    def _claims_of(self, item: Item) -> tuple[frozenset[str], list[claims.Claim]]:
+        """(stems of the item's named entities, the claim of each key point), cached per item."""
+        cached = self._item_claims.get(item.id)
+        if cached is None:
+            text = " ".join((item.question, *item.key_points, item.answer))
+            names = {m.lower() for m in _ENTITY.findall(text)}
+            entities = frozenset(stem(w) for name in names for w in claims.words(name))
+            cached = (entities, [claims.claim(p, entities) for p in item.key_points])
+            self._item_claims[item.id] = cached
+        return cached
+
+    def read(self, answer: str) -> _Answer:
+        """The answer's pieces and their vectors, from one encode.
 
         The whole vector is the word-weighted mean of the pieces' (the model mean-pools its
         tokens): encoding the whole answer too would double the tokens the model reads.
@@ -135,7 +176,12 @@ class Grader:
         weights = np.asarray([max(len(tokens(p)), 1) for p in parts], dtype=np.float32)
         whole = weights @ vectors
         norm = float(np.linalg.norm(whole))
-        return vectors, (whole / norm if norm else whole).astype(np.float32)
+        return _Answer(parts, vectors, (whole / norm if norm else whole).astype(np.float32))
+
+    def answer_vectors(self, answer: str) -> tuple[Vectors, Vectors]:
+        """(vectors of the answer's pieces, the whole answer's vector), from one encode."""
+        read = self.read(answer)
+        return read.vectors, read.whole
 
     def _earlier_vector(self, text: str) -> Vectors:
         """The whole vector of a reference or earlier answer, made like an answer's (so the two
@@ -144,7 +190,7 @@ class Grader:
         if vector is None:
             if len(self._earlier) >= EARLIER_CACHE:
                 self._earlier.pop(next(iter(self._earlier), ""), None)
-            vector = self._earlier[text] = self.answer_vectors(text)[1]
+            vector = self._earlier[text] = self.read(text).whole
         return vector
 
     def is_attempt(self, text: str, item: Item | None = None) -> bool:
@@ -159,11 +205,11 @@ class Grader:
             return False
         if item is None:
             return len(words) >= 3
-        overlap = _stems(" ".join(content)) & self._stems_of(item)[0]
+        overlap = _stems(" ".join(content)) & self._stems_of(item).all
         if overlap and len(content) >= 2:
             return True
         if vector is None:
-            vector = self.answer_vectors(text)[1]
+            vector = self.read(text).whole
         similarity = float(np.max(self._vectors_of(item)[1] @ vector))
         return similarity >= (0.30 if len(words) < 6 else 0.20)
 
@@ -183,50 +229,132 @@ class Grader:
                 return label
         if len(mine) < COPY_MIN_CHARS:
             return ""
-        vector = answer_vector if answer_vector is not None else self.answer_vectors(answer)[1]
+        vector = answer_vector if answer_vector is not None else self.read(answer).whole
         others = np.stack([self._earlier_vector(t) for _, t in earlier])
         sims = others @ vector
         best = int(np.argmax(sims))
         return earlier[best][0] if float(sims[best]) >= COPY_COSINE else ""
 
-    def evidence(self, item: Item, answer: str) -> tuple[list[float], float, Vectors]:
-        """Per key point evidence in [0, 1], relevance of the answer, and the answer's vector."""
-        parts, whole = self.answer_vectors(answer)
-        key_vectors, item_vectors = self._vectors_of(item)
-        dense = np.maximum((parts @ key_vectors.T).max(axis=0), key_vectors @ whole)
-        relevance = float((item_vectors @ whole).max())
-        answer_stems = _stems(plain_text(answer))
-        evidence = []
-        for wanted, similarity in zip(self._stems_of(item)[1], dense, strict=True):
+    def no_claim(self, item: Item, answer: str) -> str:
+        """ "echo" for the question pasted back, "keywords" for terms without a claim, else ""."""
+        text = plain_text(answer)
+        if fuzz.ratio(_normalised(text), _normalised(item.question)) >= ECHO_RATIO:
+            return "echo"
+        said = _stems(text)
+        if said and said <= self._stems_of(item).question:
+            return "echo"
+        fragments = [f for f in _FRAGMENT.split(text) if tokens(f)]
+        function = [w for w in tokens(text) if w in STOPWORDS]
+        short = max((len(tokens(f)) for f in fragments), default=0) <= 3
+        if len(fragments) >= 3 and short and len(function) <= len(fragments) // 3:
+            return "keywords"
+        return ""
+
+    def verdicts(self, item: Item, answer: _Answer, answer_text: str) -> list[Verdict]:
+        """A verdict per key point of ``item``, each with the member's words as evidence."""
+        key_vectors, _ = self._vectors_of(item)
+        sims = answer.vectors @ key_vectors.T  # pieces x key points
+        stems = self._stems_of(item)
+        entities, points = self._claims_of(item)
+        said = [[(t, claims.claim(t, entities)) for t in subclauses(p)] for p in answer.texts]
+        # a piece that only restates the question's words tells nothing
+        informative = [bool(_stems(p) - stems.question) for p in answer.texts]
+        answer_stems = _stems(plain_text(answer_text))
+        out: list[Verdict] = []
+        for k, point in enumerate(item.key_points):
+            kind, evidence = self._contradiction(k, sims, said, points, entities)
+            if kind:
+                out.append(Verdict(point, CONTRADICTED, evidence, kind))
+                continue
+            wanted = stems.points[k] - stems.question or stems.points[k]
             lexical = len(wanted & answer_stems) / len(wanted) if wanted else 0.0
-            evidence.append((1 - LEXICAL_SHARE) * float(similarity) + LEXICAL_SHARE * lexical)
-        return evidence, relevance, whole
+            best = int(np.argmax(sims[:, k]))
+            dense = max(float(sims[best, k]), float(key_vectors[k] @ answer.whole))
+            if (1 - LEXICAL_SHARE) * dense + LEXICAL_SHARE * lexical >= COVER_AT and informative[
+                best
+            ]:
+                out.append(Verdict(point, COVERED, answer.texts[best]))
+            else:
+                out.append(Verdict(point, MISSED))
+        return out
+
+    @staticmethod
+    def _contradiction(
+        k: int,
+        sims: Vectors,
+        said: list[list[tuple[str, claims.Claim]]],
+        points: list[claims.Claim],
+        entities: frozenset[str],
+    ) -> tuple[str, str]:
+        """(kind, member's clause) of the first clause aligned to key point ``k`` that
+        contradicts it, or ('', '')."""
+        point = points[k]
+        for p in np.argsort(-sims[:, k]):
+            if float(sims[p, k]) < ALIGN_AT:
+                break
+            overlap = [len(set(point.stems) & set(claim.stems)) for _, claim in said[p]]
+            most = max(overlap)
+            for (text, claim), shared in zip(said[p], overlap, strict=True):
+                if shared < most or not shared:
+                    continue  # the clause of the piece that is about this key point decides
+                kind = claims.conflict(point, claim, entities)
+                if not kind and claims.swapped(point, claim, entities):
+                    kind = claims.SWAP
+                if not kind:
+                    if float(sims[p, k]) >= AGREE_AT:
+                        return "", ""  # a closer clause states the point: trust it
+                    continue
+                # a clause that agrees with a key point it is closer to is about that one
+                closer = [j for j in range(len(points)) if j != k and sims[p, j] > sims[p, k]]
+                if not any(_agrees(points[j], claim, entities) for j in closer):
+                    return kind, text
+        return "", ""
 
     def grade(self, item: Item, answer: str, earlier: Sequence[tuple[str, str]] = ()) -> Grade:
-        """Score ``answer`` by the key points; ``earlier``: (label, text) pairs it must not copy."""
+        """Judge ``answer`` by the key points; ``earlier``: (label, text) pairs it must not copy."""
         if not item.key_points:
             return Grade(item.id, 0, (), (), attempt=True)
         if not _content_words(tokens(plain_text(answer))):
             return Grade(item.id, 0, (), (), attempt=False)  # chatter: no encode needed
-        # one encode of the answer serves the attempt check and the evidence
-        evidence, relevance, vector = self.evidence(item, answer)
-        if not self._is_attempt(answer, item, vector):
+        # one encode of the answer serves the attempt check, the copy check and the verdicts
+        read = self.read(answer)
+        if not self._is_attempt(answer, item, read.whole):
             return Grade(item.id, 0, (), (), attempt=False)
-        copied = self.copied_from(answer, earlier, vector)
+        copied = self.copied_from(answer, earlier, read.whole)
         if copied:
             return Grade(item.id, 0, (), tuple(item.key_points), True, copied)
-        covered = tuple(p for p, e in zip(item.key_points, evidence, strict=True) if e >= COVERED)
-        missed = tuple(p for p in item.key_points if p not in covered)
-        credit = [
-            1.0 if e >= COVERED else MISSED_CREDIT * max((e - NO_CREDIT) / (COVERED - NO_CREDIT), 0)
-            for e in evidence
-        ]
-        on_item = min(max((relevance - RELEVANCE_FLOOR) / (RELEVANCE_FULL - RELEVANCE_FLOOR), 0), 1)
-        score = round(100 * on_item * sum(credit) / len(credit))
-        return Grade(item.id, int(score), covered, missed, attempt=True)
+        empty = self.no_claim(item, answer)
+        if empty:
+            return Grade(item.id, 0, (), tuple(item.key_points), True, no_claim=empty)
+        verdicts = self.verdicts(item, read, answer)
+        return Grade(
+            item.id,
+            score(verdicts),
+            tuple(v.point for v in verdicts if v.status == COVERED),
+            tuple(v.point for v in verdicts if v.status == MISSED),
+            attempt=True,
+            verdicts=tuple(verdicts),
+        )
 
-    def grade_many(
-        self, answers: Sequence[tuple[Item, str]], earlier: Sequence[tuple[str, str]] = ()
-    ) -> list[Grade]:
-        """Grade several answers (each against the same ``earlier`` texts)."""
-        return [self.grade(item, answer, earlier) for item, answer in answers]
+
+@dataclass(frozen=True, slots=True)
+class _ItemStems:
+    all: set[str]
+    points: list[set[str]]
+    question: set[str]
+
+
+_FRAGMENT = re.compile(r"[,;/|\n]+|\s+(?:and|&)\s+")
+
+
+def _agrees(point: claims.Claim, said: claims.Claim, entities: frozenset[str]) -> bool:
+    return not claims.conflict(point, said, entities) and not claims.swapped(point, said, entities)
+
+
+def score(verdicts: Sequence[Verdict]) -> int:
+    """0-100 from the verdicts alone: covered points earn, contradicted ones cost."""
+    if not verdicts:
+        return 0
+    covered = sum(v.status == COVERED for v in verdicts)
+    wrong = sum(v.status == CONTRADICTED for v in verdicts)
+    return round(100 * max(covered - CONTRADICTION_COST * wrong, 0) / len(verdicts))

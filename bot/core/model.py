@@ -149,6 +149,23 @@ class Match:
     score: float
 
 
+COVERED, CONTRADICTED, MISSED = "covered", "contradicted", "missed"
+"""The verdicts a key point can get."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What an answer did with one key point, and the member's own words that show it."""
+
+    point: str
+    status: str
+    """COVERED, CONTRADICTED or MISSED."""
+    evidence: str = ""
+    """The member's clause that states (or contradicts) the point; "" when missed."""
+    kind: str = ""
+    """For a contradiction: swap, reversal, negation or number."""
+
+
 @dataclass(frozen=True, slots=True)
 class Grade:
     """The outcome of grading an answer against an item's key points."""
@@ -159,11 +176,21 @@ class Grade:
     missed: tuple[str, ...]
     attempt: bool
     copied_from: str = ""
+    verdicts: tuple[Verdict, ...] = ()
+    no_claim: str = ""
+    """Why the answer earns nothing although it is on topic: "echo" or "keywords"."""
+    scored: bool = True
+    """False for a member's later attempts on a post: feedback only, no points."""
+
+    @property
+    def contradicted(self) -> tuple[str, ...]:
+        """Key points the answer stated something incompatible with."""
+        return tuple(v.point for v in self.verdicts if v.status == CONTRADICTED)
 
     @property
     def flagged(self) -> bool:
-        """True when the answer was a near-copy and earns no points."""
-        return bool(self.copied_from)
+        """True when the answer earns nothing: a near-copy, the question echoed, bare terms."""
+        return bool(self.copied_from or self.no_claim)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +239,10 @@ class Attempt:
     created_at: datetime
     message_id: str = ""
     """The platform message of the answer ("" if unknown); a redelivery of it is stored once."""
+    contradicted: tuple[str, ...] = ()
+    """Key points the answer contradicted (the group's misconceptions at reveal)."""
+    scored: bool = True
+    """Whether it counts for points and streaks: a member's first graded answer on a post."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.model import Attempt, Button, Field, Grade, Item, Match, Reply, UserStats
+from bot.core.model import (
+    CONTRADICTED,
+    COVERED,
+    MISSED,
+    Attempt,
+    Button,
+    Field,
+    Grade,
+    Item,
+    Match,
+    Reply,
+    UserStats,
+    Verdict,
+)
 
 MAX_GRADED_CHARS = 4000
 """Answers longer than this are stored whole but graded on their beginning."""
@@ -33,9 +46,27 @@ def question_post(item: Item, heading: str = "Question of the day") -> Reply:
     )
 
 
+NO_CLAIM = {
+    "echo": (
+        "That repeats the question, so it earns no points. Say what you think the answer is: "
+        "one sentence in your own words is a good start."
+    ),
+    "keywords": (
+        "That's a list of terms without a claim, so it earns no points. Say what they do or "
+        "how they relate (“X does Y, because Z”) and I'll check it against the key points."
+    ),
+}
+"""What a member hears when an on-topic answer states nothing to grade."""
+
+NOT_SCORED = (
+    "_Not scored: only your first graded answer on a question counts for points and streaks. "
+    "Feedback on later tries is for practice._"
+)
+
+
 def feedback(item: Item, grade: Grade, truncated_from: int = 0) -> Reply:
-    """Private feedback on an answer attempt: score, covered and missed key points."""
-    if grade.flagged:
+    """Private feedback on an answer attempt: a verdict per key point, with the member's words."""
+    if grade.copied_from:
         return Reply(
             private=True,
             text=(
@@ -43,20 +74,40 @@ def feedback(item: Item, grade: Grade, truncated_from: int = 0) -> Reply:
                 "Try putting it in your own words: that's what sticks in an interview."
             ),
         )
+    if grade.no_claim:
+        return Reply(private=True, text=NO_CLAIM[grade.no_claim])
     lines = [f"**Score: {grade.score}/100** on _{item.question}_"]
-    if grade.covered:
+    verdicts = grade.verdicts or tuple(
+        [Verdict(p, COVERED) for p in grade.covered] + [Verdict(p, MISSED) for p in grade.missed]
+    )
+    covered = [v for v in verdicts if v.status == COVERED]
+    wrong = [v for v in verdicts if v.status == CONTRADICTED]
+    missed = [v for v in verdicts if v.status == MISSED]
+    if covered:
         lines.append("\n**Covered**")
-        lines += [f"- ✅ {point}" for point in grade.covered]
-    if grade.missed:
+        lines += [
+            f"- ✅ {v.point}" + (f" (you said “{clip(v.evidence, 140)}”)" if v.evidence else "")
+            for v in covered
+        ]
+    if wrong:
+        lines.append("\n**Contradicted**")
+        lines += [
+            f"- ❌ You said “{clip(v.evidence, 140)}”; the reference says: {v.point}" for v in wrong
+        ]
+    if missed:
         lines.append("\n**Missed**")
-        lines += [f"- ⬜ {point}" for point in grade.missed]
-    if not grade.missed:
+        lines += [f"- ⬜ {v.point}" for v in missed]
+    if not missed and not wrong:
         lines.append("\nYou covered every key point. 🎉")
+    elif wrong and not covered:
+        lines.append("\nCheck the ❌ points against the reference when it's revealed.")
     if truncated_from:
         lines.append(
             f"\n_(Your answer is {truncated_from:,} characters; I graded the first "
             f"{MAX_GRADED_CHARS:,}. It is saved whole.)_"
         )
+    if not grade.scored:
+        lines.append("\n" + NOT_SCORED)
     return Reply(text="\n".join(lines), private=True)
 
 
@@ -107,15 +158,29 @@ def reveal(item: Item, attempts: Sequence[Attempt]) -> Reply:
         body += "\n\n**Key points**\n" + "\n".join(f"- {p}" for p in item.key_points)
     wrap = [f"**Wrap-up:** {len(people)} {'member' if len(people) == 1 else 'members'} answered"]
     if graded and not item.is_prompt:
-        best: dict[str, int] = {}
-        for a in graded:
-            best[a.user.user_id] = max(best.get(a.user.user_id, 0), a.score)
-        wrap[0] += f", average score {sum(best.values()) / len(best):.0f}/100"
+        first = {a.user.user_id: a.score for a in graded if a.scored}
+        if first:
+            wrap[0] += f", average score {sum(first.values()) / len(first):.0f}/100"
         covered = {p for a in graded for p in a.covered}
-        nobody = [p for p in item.key_points if p not in covered]
+        wrong: dict[str, set[str]] = {}
+        for a in graded:
+            for p in a.contradicted:
+                wrong.setdefault(p, set()).add(a.user.user_id)
+        nobody = [p for p in item.key_points if p not in covered and p not in wrong]
+        if covered:
+            wrap.append("Covered: " + "; ".join(p for p in item.key_points if p in covered) + ".")
+        if wrong:
+            wrap.append(
+                "Misconceptions to clear up (said in the thread, contradicted by the reference): "
+                + "; ".join(
+                    f"{p} ({len(who)} {'member' if len(who) == 1 else 'members'})"
+                    for p, who in wrong.items()
+                )
+                + "."
+            )
         if nobody:
             wrap.append("Key points nobody covered: " + "; ".join(nobody) + ".")
-        else:
+        elif not wrong:
             wrap.append("Together you covered every key point. 👏")
     wrap[0] += "."
     return Reply(title="Answer revealed", text=body + "\n\n" + "\n".join(wrap))
@@ -158,7 +223,9 @@ def clip(text: str, limit: int) -> str:
 
 
 HELP = """**qotd**: a question of the day for LLM / ML interview practice.
-Answer the daily question in its thread: I'll tell you privately which key points you covered.
+Answer the daily question in its thread: I'll tell you privately which key points you covered
+(✅), which you contradicted (❌) and which you missed (⬜). Your first graded answer on a question
+counts for points and streaks; later tries get feedback but no points.
 
 - `/today`: show today's question (posts it if it hasn't been posted yet)
 - `/explain <topic or question>`: the closest reference answer (also `explain X` in a message)

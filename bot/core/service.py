@@ -297,15 +297,20 @@ class QotdService:
             await self._private(message, replies.prompt_ack())
             return
         graded_text = text[: replies.MAX_GRADED_CHARS]
+        attempts = await asyncio.to_thread(self.store.attempts_for_post, post.id)
+        mine = message.user.user_id
         earlier = [("the reference answer", item.answer)]
         earlier += [
             (f"{a.user.display_name or 'another member'}'s answer", a.text)
-            for a in await asyncio.to_thread(self.store.attempts_for_post, post.id)
-            if a.user.user_id != message.user.user_id
+            for a in attempts
+            if a.user.user_id != mine
         ]
         grade = await asyncio.to_thread(self.grader.grade, item, graded_text, earlier)
         if not grade.attempt:
             return
+        # only the first graded answer counts: five tries must not add up to a perfect score
+        first = not any(a.user.user_id == mine and a.scored and not a.flagged for a in attempts)
+        grade = replace(grade, scored=first and not grade.flagged)
         if not await self._store_attempt(post.id, message, text, grade):
             return  # a redelivered message: stored and answered the first time
         self.metrics.attempt_graded()
@@ -326,6 +331,8 @@ class QotdService:
             flagged=bool(g and g.flagged),
             created_at=self._clock(),
             message_id=message.message.message_id if message.message else "",
+            contradicted=g.contradicted if g else (),
+            scored=g.scored if g else True,
         )
         stored: bool = await asyncio.to_thread(self.store.add_attempt, attempt)
         return stored

@@ -68,6 +68,8 @@ def attempt_of(row: AttemptRow) -> Attempt:
         flagged=row.flagged,
         created_at=row.created_at,
         message_id=row.message_id or "",
+        contradicted=tuple(json.loads(row.contradicted or "[]")),
+        scored=row.scored,
     )
 
 
@@ -94,4 +96,6 @@ def attempt_row(attempt: Attempt) -> AttemptRow:
         flagged=attempt.flagged,
         created_at=attempt.created_at,
         message_id=attempt.message_id or None,
+        contradicted=json.dumps(list(attempt.contradicted)),
+        scored=attempt.scored,
     )

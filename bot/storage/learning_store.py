@@ -190,7 +190,11 @@ class SqlLearningStore:
                     func.min(AttemptRow.created_at),
                 )
                 .join(PostRow, PostRow.id == AttemptRow.post_id)
-                .where(PostRow.channel_id == channel_id, AttemptRow.flagged.is_(False))
+                .where(
+                    PostRow.channel_id == channel_id,
+                    AttemptRow.flagged.is_(False),
+                    AttemptRow.scored.is_(True),
+                )
                 .group_by(AttemptRow.user_id, PostRow.id, PostRow.item_id)
                 .order_by(func.min(AttemptRow.created_at))
             ).all()

@@ -42,7 +42,11 @@ def _totals(
             func.max(AttemptRow.score).label("best"),
         )
         .join(PostRow, PostRow.id == AttemptRow.post_id)
-        .where(PostRow.channel_id == channel_id, AttemptRow.flagged.is_(False))
+        .where(
+            PostRow.channel_id == channel_id,
+            AttemptRow.flagged.is_(False),
+            AttemptRow.scored.is_(True),
+        )
         .group_by(AttemptRow.user_id, AttemptRow.post_id)
     )
     if since is not None:
@@ -67,6 +71,7 @@ def _days(session: Session, channel_id: int, user_id: str, zone: ZoneInfo) -> se
             PostRow.channel_id == channel_id,
             AttemptRow.user_id == user_id,
             AttemptRow.flagged.is_(False),
+            AttemptRow.scored.is_(True),
         )
     )
     return {stamp.astimezone(zone).date() for stamp in stamps}

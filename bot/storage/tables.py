@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -90,7 +91,9 @@ class PostRow(Base):
 
 
 class AttemptRow(Base):
-    """A graded answer; ``covered`` and ``missed`` hold JSON lists of key points.
+    """A graded answer; ``covered``, ``missed`` and ``contradicted`` hold JSON lists of key points.
+
+    Only a member's first graded answer on a post is ``scored`` (counts for points, streaks).
 
     ``message_id`` (the platform message) makes storing a redelivered message a no-op.
     """
@@ -110,6 +113,8 @@ class AttemptRow(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    contradicted: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    scored: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class NoticeRow(Base):
