@@ -64,6 +64,12 @@ class ChannelRef:
     workspace: str
     channel: str
 
+    def same_workspace(self, other: ChannelRef) -> bool:
+        """Same platform and workspace (the same channel where there is no workspace: DMs)."""
+        if (self.platform, self.workspace) != (other.platform, other.workspace):
+            return False
+        return bool(self.workspace) or self.channel == other.channel
+
 
 @dataclass(frozen=True, slots=True)
 class UserRef:

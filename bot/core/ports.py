@@ -289,16 +289,20 @@ class LearningStore(Protocol):
         """Queue a suggestion; returns it with its id."""
         ...
 
-    def get_suggestion(self, suggestion_id: int) -> Suggestion | None:
-        """A suggestion by id."""
+    def get_suggestion(self, suggestion_id: int, where: ChannelRef) -> Suggestion | None:
+        """The suggestion with that id if it was made in ``where``'s platform and workspace
+        (its channel, when ``where`` has no workspace); None otherwise."""
         ...
 
     def suggestions(self, channel: ChannelRef | None, status: str) -> list[Suggestion]:
         """Suggestions with ``status`` (of one channel, or all), oldest first."""
         ...
 
-    def decide_suggestion(self, suggestion_id: int, status: str, reason: str) -> bool:
-        """Approve or reject a pending suggestion; False if it was already decided."""
+    def decide_suggestion(
+        self, suggestion_id: int, where: ChannelRef, status: str, reason: str
+    ) -> bool:
+        """Approve or reject a pending suggestion of ``where``'s workspace (as in
+        ``get_suggestion``); False if there is none, or it was already decided."""
         ...
 
 

@@ -107,10 +107,13 @@ class Practice:
     async def answer(self, channel: ChannelRef, user: UserRef, text: str) -> Reply:
         """Grade the answer to the member's pending card and reschedule it."""
         member = await self._member(channel, user)
-        item = self._by_id.get(member.pending_item_id)
+        # The open card is answered where it was served: another server's state stays there.
+        here = member.channel.same_workspace(channel)
+        item = self._by_id.get(member.pending_item_id) if here else None
         if item is None:
             return Reply(
-                private=True, text="You have no practice question open. Start with `/practice`."
+                private=True,
+                text="You have no practice question open here. Start with `/practice`.",
             )
         grade = await asyncio.to_thread(self._grader.grade, item, text[: replies.MAX_GRADED_CHARS])
         if not grade.attempt:

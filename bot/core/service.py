@@ -462,12 +462,12 @@ class QotdService:
     async def _cmd_approve(self, command: CommandInvocation) -> Reply:
         if self.suggestions is None:
             return Reply(private=True, text="Suggestions are not set up on this bot yet.")
-        return await self.suggestions.decide(command.user, command.args, approve=True)
+        return await self.suggestions.decide(command, approve=True)
 
     async def _cmd_reject(self, command: CommandInvocation) -> Reply:
         if self.suggestions is None:
             return Reply(private=True, text="Suggestions are not set up on this bot yet.")
-        return await self.suggestions.decide(command.user, command.args, approve=False)
+        return await self.suggestions.decide(command, approve=False)
 
     async def _cmd_leaderboard(self, command: CommandInvocation) -> Reply:
         schedule = await self._schedule_of(command.channel)

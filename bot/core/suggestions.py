@@ -17,7 +17,6 @@ from bot.core.model import (
     Item,
     Reply,
     Suggestion,
-    UserRef,
 )
 from bot.core.ports import ChatPlatform, LearningStore, Store
 from bot.core.retrieval import ExplainResult
@@ -149,9 +148,13 @@ class Suggestions:
         buttons = tuple(b for s in pending[:5] for b in queue_entry(s).buttons)
         return Reply(title="Moderation queue", text="\n".join(lines), buttons=buttons, private=True)
 
-    async def decide(self, user: UserRef, args: str, approve: bool) -> Reply:
-        """``/approve <id>`` or ``/reject <id> <reason>``; the author hears the outcome."""
-        head, _, reason = args.strip().partition(" ")
+    async def decide(self, command: CommandInvocation, approve: bool) -> Reply:
+        """``/approve <id>`` or ``/reject <id> <reason>``; the author hears the outcome.
+
+        The id is looked up within the caller's platform and workspace only: an admin of one
+        server can neither decide another's suggestions nor have their text sent to its members.
+        """
+        head, _, reason = command.args.strip().partition(" ")
         if not head.lstrip("#").isdigit():
             return Reply(
                 private=True, text="Which suggestion? `/approve 3` or `/reject 3 <reason>`."
@@ -162,12 +165,17 @@ class Suggestions:
                 private=True,
                 text=f"Please say why, so the author can improve it: `/reject {sid} <reason>`.",
             )
-        found = await asyncio.to_thread(self._store.get_suggestion, sid)
+        where = command.channel
+        found = await asyncio.to_thread(self._store.get_suggestion, sid, where)
         status = "approved" if approve else "rejected"
         if found is None or not await asyncio.to_thread(
-            self._store.decide_suggestion, sid, status, reason
+            self._store.decide_suggestion, sid, where, status, reason
         ):
-            return Reply(private=True, text=f"Suggestion #{sid} is not waiting for review.")
+            return Reply(
+                private=True,
+                text=f"Suggestion #{sid} is not waiting for review here. "
+                "`/suggestions` lists the ones that are.",
+            )
         if approve:
             notice = (
                 f"🎉 Your suggested question #{sid} was approved: _{found.question}_. "

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 
-from sqlalchemy import func, pool, select
+from sqlalchemy import ColumnElement, func, pool, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,13 @@ def _suggestion(row: SuggestionRow) -> Suggestion:
         reason=row.reason,
         duplicate_of=row.duplicate_of,
     )
+
+
+def _in_workspace(where: ChannelRef) -> tuple[ColumnElement[bool], ...]:
+    """Rows of the caller's platform and workspace: the tenancy boundary of every id a member
+    may type or click. Without a workspace (DMs, the console) the channel is the boundary."""
+    same = (SuggestionRow.platform == where.platform, SuggestionRow.workspace == where.workspace)
+    return same if where.workspace else (*same, SuggestionRow.channel == where.channel)
 
 
 class SqlLearningStore:
@@ -252,10 +259,13 @@ class SqlLearningStore:
             session.flush()
             return _suggestion(row)
 
-    def get_suggestion(self, suggestion_id: int) -> Suggestion | None:
-        """A suggestion by id."""
+    def get_suggestion(self, suggestion_id: int, where: ChannelRef) -> Suggestion | None:
+        """The suggestion with that id if it was made in ``where``'s workspace, else None."""
+        query = select(SuggestionRow).where(
+            SuggestionRow.id == suggestion_id, *_in_workspace(where)
+        )
         with self._session() as session:
-            row = session.get(SuggestionRow, suggestion_id)
+            row = session.scalars(query).first()
             return _suggestion(row) if row else None
 
     def suggestions(self, channel: ChannelRef | None, status: str) -> list[Suggestion]:
@@ -270,11 +280,19 @@ class SqlLearningStore:
         with self._session() as session:
             return [_suggestion(row) for row in session.scalars(query.order_by(SuggestionRow.id))]
 
-    def decide_suggestion(self, suggestion_id: int, status: str, reason: str) -> bool:
-        """Approve or reject a pending suggestion; False if it was already decided."""
+    def decide_suggestion(
+        self, suggestion_id: int, where: ChannelRef, status: str, reason: str
+    ) -> bool:
+        """Approve or reject a pending suggestion of ``where``'s workspace; False if there is
+        none (decided already, or made in another workspace)."""
+        query = select(SuggestionRow).where(
+            SuggestionRow.id == suggestion_id,
+            SuggestionRow.status == "pending",
+            *_in_workspace(where),
+        )
         with self._session(write=True) as session:
-            row = session.get(SuggestionRow, suggestion_id)
-            if row is None or row.status != "pending":
+            row = session.scalars(query.with_for_update()).first()
+            if row is None:
                 return False
             row.status, row.reason = status, reason
             return True

@@ -79,8 +79,8 @@ def test_approved_suggestions_become_importable_bank_items(bank: Path, tmp_path:
                 datetime(2026, 3, 2, tzinfo=UTC),
             )
         )
-    store.decide_suggestion(1, "approved", "")
-    store.decide_suggestion(2, "rejected", "no")
+    store.decide_suggestion(1, channel, "approved", "")
+    store.decide_suggestion(2, channel, "rejected", "no")
     store.close()
     out = tmp_path / "approved.yaml"
     done = CliRunner().invoke(

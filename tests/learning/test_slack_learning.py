@@ -19,7 +19,7 @@ from adapters.slack.platform import web_client
 from adapters.slack.settings import EVENTS_PATH
 from bot.charts import progress_chart
 from bot.core.daily import RetryPolicy
-from bot.core.model import Attempt, Schedule, UserRef
+from bot.core.model import Attempt, ChannelRef, Schedule, Suggestion, UserRef
 from bot.storage.learning_store import SqlLearningStore
 from bot.storage.sql_store import SqlStore
 from tests.core.items import small_bank
@@ -171,3 +171,20 @@ async def test_suggest_modal_queue_buttons_and_author_notice(slack: Harness) -> 
     assert "Suggestion #1 approved" in texts(slack.fake.called("respond/6")[0])
     told = slack.fake.called("chat.postEphemeral")[-1]
     assert told["user"] == ADA and "was approved" in texts(told)
+
+
+async def test_approve_button_clicked_in_slack_never_reaches_another_workspaces_suggestion(
+    slack: Harness,
+) -> None:
+    learning = slack.bot.service.learning.store  # type: ignore[union-attr]
+    elsewhere = ChannelRef("discord", "111", "1001")
+    author = UserRef("discord", "501", "Ada")
+    queued = Suggestion(0, elsewhere, author, "What is RoPE?", "Rotations.", "architecture", MONDAY)
+    learning.add_suggestion(queued)
+    await slack.slack.click(
+        "approve_suggestion", "1", ADMIN, GENERAL.channel, "1764000000.0001", slack.response_url(7)
+    )
+    assert "not waiting for review here" in texts(slack.fake.called("respond/7")[0])
+    for method in ("chat.postEphemeral", "chat.postMessage", "conversations.open"):
+        assert slack.fake.called(method) == []
+    assert [s.question for s in learning.suggestions(elsewhere, "pending")] == ["What is RoPE?"]
