@@ -13,22 +13,42 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.core.text import STOPWORDS, stem
+from bot.core.text import STOPWORDS
+from bot.core.text import stem as _stem
+
+
+def stem(word: str) -> str:
+    """The shared crude stem, with Latin plurals folded (matrices -> matrix)."""
+    if word.endswith("rices") or word.endswith("dices"):
+        word = word[:-4] + "x"
+    return _stem(word)
+
 
 SWAP, REVERSAL, NEGATION, NUMBER = "swap", "reversal", "negation", "number"
 """Kinds of contradiction, as reported in a verdict."""
 
 _NEGATORS = frozenset("not never no none nothing without neither nor cannot".split())  # noqa: SIM905
-_IMPLICIT = frozenset(
-    """freeze freezes freezing frozen unchanged untouched intact skip skips skipped
+_AFTER_ONLY = frozenset("fixed unchanged untouched intact".split())  # noqa: SIM905
+"""Implicit negatives that follow what they deny ('W stays fixed')."""
+_IMPLICIT = _AFTER_ONLY | frozenset(
+    """freeze freezes freezing frozen skip skips skipped
     skipping avoid avoids avoided avoiding eliminate eliminates eliminated eliminating bypass
     bypasses bypassing omit omits omitted ignore ignores ignored ignoring lack lacks lacking
     absent unnecessary unneeded needless""".split()  # noqa: SIM905
 )
 """Words that deny what they govern ('skips the reward model'), before or after it."""
 _SCOPE_BREAK = frozenset(
-    ", ; : ( ) but while whereas although though however and yet which instead so because".split()  # noqa: SIM905
+    ", ; : ( ) . but while whereas although though however and yet which instead so because".split()  # noqa: SIM905
 )
+_NEG_STOP = frozenset("on in for with by from during into at via through after before".split())  # noqa: SIM905
+"""Prepositions end a negation's reach ('without supervision | on massive data')."""
+_BAD_THINGS = frozenset(
+    """problem problems issue issues risk risks error errors mistake mistakes regression
+    regressions forget forgetting forgets overfit overfitting hallucination hallucinations bias
+    harm leak leakage collapse vanishing exploding noise too""".split()  # noqa: SIM905
+)
+"""Words whose denial is a good thing ('avoids the OOV problem'): such a denial is no denial of
+the point."""
 _AHEAD, _BEHIND = 5, 2
 """Tokens a negator reaches after it (and, for an implicit one, before it)."""
 
@@ -37,12 +57,15 @@ _DIRECTIONS_TEXT = {
     ("amount", 1): """more increase increases increased increasing raise raises raised higher
         larger bigger greater grow grows grew growing boost boosts expand expands expanded
         maximize maximizes maximise maximizing add adds added adding many high large big
-        amplify amplifies amplified inflate inflates multiply heavier extra""",
+        amplify amplifies amplified inflate inflates multiply heavier extra vast huge massive
+        enormous up""",
     ("amount", -1): """less fewer decrease decreases decreased decreasing reduce reduces
         reduced reducing lower lowers lowered lowering smaller shrink shrinks shrank cut cuts
         drop drops minimize minimizes minimise minimizing minimal minimum remove removes
-        removed removing few low small little lighter tiny fraction saves save saving""",
-    ("speed", 1): "faster fast quicker quick quickly speeds accelerate accelerates",
+        removed removing few low small little lighter tiny fraction saves save saving strip
+        strips stripped discard discards discarded erase erases destroy destroys loses limited
+        limiting limit limits down""",
+    ("speed", 1): "faster fast quicker quick quickly speed speeds accelerate accelerates",
     ("speed", -1): "slower slow slows slowly slowed decelerate",
     ("quality", 1): """improve improves improved improving better helps help helping
         benefits enhances enhance strengthens stronger""",
@@ -54,12 +77,32 @@ _DIRECTIONS_TEXT = {
         randomness stochastic creative spread smoother""",
     ("spread", -1): """sharpen sharpens sharper sharpened peaked peakier deterministic greedy
         focused confident conservative concentrated""",
+    ("share", 1): """all every entire whole most majority nearly entirely""",
+    ("share", -1): """fraction subset portion minority only sliver handful""",
+    ("count", 1): """several multiple various different diverse numerous plural""",
+    ("count", -1): """single sole lone""",
+    ("complexity", 1): "complex complicated harder difficult convoluted",
+    ("complexity", -1): "simple simpler simplest simplify simplifies easier straightforward",
+    (
+        "effect",
+        1,
+    ): "cause causes caused causing induce induces trigger triggers encourage encourages",
+    (
+        "effect",
+        -1,
+    ): "prevent prevents prevented mitigate mitigates discourage discourages penalize penalizes",
+    ("relevance", 1): "relevant pertinent",
+    ("relevance", -1): "irrelevant unrelated",
     ("cost", 1): "expensive costly costlier pricier",
     ("cost", -1): "cheap cheaper cheapest inexpensive affordable efficient efficiently",
     ("stability", 1): "stable stabilizes stabilize stability robust",
     ("stability", -1): "unstable instability destabilizes brittle",
     ("symmetry", 1): "symmetric symmetrical",
     ("symmetry", -1): "asymmetric asymmetrical",
+    ("likeness", 1): "alike similar similarity same identical equal equivalent",
+    ("likeness", -1): "differ differs different difference distinct dissimilar apart",
+    ("sidedness", 1): "bidirectional bidirectionally both-sided",
+    ("sidedness", -1): "unidirectional causal autoregressive autoregressively one-directional",
     ("density", 1): "dense denser",
     ("density", -1): "sparse sparser sparsity",
 }
@@ -84,10 +127,9 @@ _ORDER_WORDS = frozenset(
 )
 
 _COUNTERPART_PAIRS = """encoder decoder, teacher student, precision recall, bias variance,
-    generator discriminator, training inference, input output, query key, chosen rejected,
-    pretraining finetuning, actor critic, supervised unsupervised, lasso ridge, l1 l2,
-    overfitting underfitting, bagging boosting, local global, forward backward, weights activations,
-    encoder-only decoder-only, causal bidirectional, left right, upper lower, train test"""
+    generator discriminator, input output, query key, chosen rejected, actor critic,
+    policy reward, lasso ridge, l1 l2, overfitting underfitting, bagging boosting,
+    supervised unsupervised, sender receiver, prompt completion"""
 COUNTERPARTS: dict[str, str] = {}
 for _pair in _COUNTERPART_PAIRS.split(","):
     _a, _b = (stem(w) for w in _pair.split())
@@ -113,9 +155,13 @@ _NOT_SUBJECT = frozenset(
 _NUMBER_WORDS = {
     "one": "1", "single": "1", "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10", "sixteen": "16",
-    "zero": "0", "half": "0.5", "twice": "2x", "double": "2x", "triple": "3x", "hundred": "100",
+    "zero": "0", "half": "50", "quarter": "25", "twice": "2x", "double": "2x", "triple": "3x",
+    "hundred": "100",
 }  # fmt: skip
-_UNITS = {"bits": "bit", "billion": "b", "million": "m", "percent": "%", "times": "x"}
+_UNIT_WORDS = frozenset(["bit", "b", "m", "k", "x", "%", "gb"])
+_UNITS = {
+    "bits": "bit", "billion": "b", "million": "m", "percent": "%", "times": "x", "half": "%",
+}  # fmt: skip
 _RAW_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z][a-z0-9]*|[%,;:()]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?$")
 
@@ -139,12 +185,25 @@ class Claim:
     """stem -> {dimension: sign} of the direction words near it (mixed signs left out)."""
     negations: tuple[frozenset[str], ...]
     """The content stems each negation in the text covers."""
+    directions: dict[str, int]
+    """dimension -> sign over the whole text (dimensions with mixed signs left out)."""
     numbers: frozenset[tuple[str, str]]
     """(value, unit or neighbour stem) pairs."""
     order: frozenset[tuple[str, str]]
     """(earlier, later) stem pairs where the text states an order."""
     entities: tuple[str, ...]
     """Stems of entity mentions, in order, foils (after 'unlike', 'than' ...) left out."""
+    mentions: frozenset[str]
+    """Stems of every entity mention, foils included."""
+    bound: dict[str, str]
+    """content stem -> the entity it is said of (the nearest entity named before it)."""
+    pronoun_led: bool
+    """The clause opens with a pronoun ('it attends to ...'): its subject is elsewhere."""
+
+
+_PRONOUNS = frozenset("it they this that these those which its their he she".split())  # noqa: SIM905
+_GENERIC = frozenset("model llm network data method techniqu approach way task use".split())  # noqa: SIM905
+"""Stems too common in the bank to show that two clauses make the same claim."""
 
 
 def _is_content(word: str) -> bool:
@@ -158,6 +217,22 @@ def _is_content(word: str) -> bool:
     )
 
 
+def _near(
+    ws: Sequence[str], i: int, content: set[int], ahead: int = 3, behind: int = 2
+) -> list[int]:
+    """The content words a direction word at ``i`` qualifies: up to ``ahead`` after it and
+    ``behind`` before it, within its clause."""
+    out: list[int] = []
+    for step, most in ((1, ahead), (-1, behind)):
+        j, found = i + step, 0
+        while 0 <= j < len(ws) and found < most and ws[j] not in _SCOPE_BREAK:
+            if j in content:
+                out.append(j)
+                found += 1
+            j += step
+    return out
+
+
 def _reach(ws: Sequence[str], i: int, ahead: int, behind: int) -> range:
     """Token positions a modifier at ``i`` reaches, stopping at clause boundaries."""
     start = i
@@ -167,7 +242,7 @@ def _reach(ws: Sequence[str], i: int, ahead: int, behind: int) -> range:
         start = j
     end = i + 1
     for j in range(i + 1, min(len(ws), i + 1 + ahead)):
-        if ws[j] in _SCOPE_BREAK:
+        if ws[j] in _SCOPE_BREAK or ws[j] in _NEG_STOP:
             break
         end = j + 1
     return range(start, end)
@@ -182,20 +257,27 @@ def claim(text: str, entities: Iterable[str] = ()) -> Claim:
     scopes: list[frozenset[str]] = []
     for i, w in enumerate(ws):
         if w in _NEGATORS or w in _IMPLICIT:
-            reach = [j for j in _reach(ws, i, _AHEAD, _BEHIND if w in _IMPLICIT else 0) if j != i]
+            ahead = 0 if w in _AFTER_ONLY else _AHEAD
+            behind = _BEHIND if w in _IMPLICIT else 0
+            reach = [j for j in _reach(ws, i, ahead, behind) if j != i]
+            if any(ws[j] in _BAD_THINGS for j in reach):
+                continue
             for j in reach:
                 negated[j] = not negated[j]
             scopes.append(frozenset(stems[j] for j in reach if j in content))
     marks: dict[str, dict[str, set[int]]] = {}
+    overall: dict[str, set[int]] = {}
     for i, w in enumerate(ws):
-        if w in DIRECTIONS:
-            dim, sign = DIRECTIONS[w]
-            for j in _reach(ws, i, 3, 2):
-                if j in content:
-                    flip = negated[i] or negated[j]  # "doesn't add latency", "adds no latency"
-                    marks.setdefault(stems[j], {}).setdefault(dim, set()).add(
-                        -sign if flip else sign
-                    )
+        if w in DIRECTIONS or _percent(ws, i):
+            dim, sign = DIRECTIONS.get(w) or ("share", _percent(ws, i))
+            if dim == "amount" and i + 1 < len(ws) and DIRECTIONS.get(ws[i + 1], ("",))[0]:
+                continue  # 'less stable', 'more complex': read with the word it grades
+            if i > 0 and ws[i - 1] in ("less", "fewer") and dim != "amount":
+                sign = -sign
+            overall.setdefault(dim, set()).add(-sign if negated[i] else sign)
+            for j in _near(ws, i, content):
+                flip = negated[i] or negated[j]  # "doesn't add latency", "adds no latency"
+                marks.setdefault(stems[j], {}).setdefault(dim, set()).add(-sign if flip else sign)
     return Claim(
         stems=tuple(dict.fromkeys(stems[i] for i in sorted(content))),
         marks={
@@ -203,23 +285,43 @@ def claim(text: str, entities: Iterable[str] = ()) -> Claim:
             for s, dims in marks.items()
         },
         negations=tuple(scopes),
+        directions={d: next(iter(v)) for d, v in overall.items() if len(v) == 1},
         numbers=frozenset(_numbers(ws, stems)),
         order=frozenset(_order(ws, stems, sorted(content))),
         entities=tuple(_entities(ws, stems, set(entities))),
+        mentions=frozenset(s for s in stems if s in set(entities) or s in COUNTERPARTS),
+        bound=_bindings(ws, stems, content, set(entities)),
+        pronoun_led=bool(ws) and ws[0] in _PRONOUNS,
     )
 
 
+def _percent(ws: Sequence[str], i: int) -> int:
+    """1 for a large share ('90%'), -1 for a small one ('5 percent'), else 0."""
+    if not _NUMBER.match(ws[i]) or i + 1 >= len(ws) or ws[i + 1] not in ("%", "percent"):
+        return 0
+    value = float(ws[i])
+    return 1 if value >= 70 else -1 if value <= 30 else 0
+
+
 def _numbers(ws: Sequence[str], stems: Sequence[str]) -> Iterable[tuple[str, str]]:
+    """(value, unit) pairs; the unit is the thing counted: '4-bit' (4, bit), 'two small
+    matrices' (2, matric), 'rank 8' (8, rank)."""
     for i, w in enumerate(ws):
         value = w if _NUMBER.match(w) else _NUMBER_WORDS.get(w)
         if value is None:
             continue
-        nxt = ws[i + 1] if i + 1 < len(ws) else ""
-        nxt = _UNITS.get(nxt, nxt)
-        if nxt and (nxt in ("bit", "b", "m", "k", "x", "%", "gb") or _is_content(nxt)):
-            yield value.rstrip("x") if nxt == "x" else value, stem(nxt)
-        elif i > 0 and _is_content(ws[i - 1]):
-            yield value, stems[i - 1]
+        unit = ""
+        for j in range(i + 1, min(len(ws), i + 4)):
+            nxt = _UNITS.get(ws[j], ws[j])
+            if nxt in _UNIT_WORDS or _is_content(nxt):
+                unit = stem(nxt)
+                break
+            if nxt in _SCOPE_BREAK or _NUMBER.match(nxt):
+                break
+        if not unit and i > 0 and _is_content(ws[i - 1]):
+            unit = stems[i - 1]
+        if unit:
+            yield value, unit
 
 
 def _order(
@@ -254,11 +356,24 @@ def conflict(point: Claim, said: Claim, entities: Iterable[str] = ()) -> str:
     shared = (set(point.stems) & set(said.stems)) - set(entities)
     for s in shared:
         mine, theirs = point.marks.get(s, {}), said.marks.get(s, {})
-        if any(mine[d] != theirs[d] for d in mine.keys() & theirs.keys()):
-            return REVERSAL
-    # a denial: a negation reaches the shared words on one side only
-    if polarity(point, shared) != polarity(said, shared):
+        for dim in mine.keys() & theirs.keys():
+            if mine[dim] != theirs[dim]:
+                return NUMBER if dim in ("share", "count") else REVERSAL
+    # no anchored direction: the clause's direction words against the key point's
+    if shared - _GENERIC:
+        for dim in point.directions.keys() & said.directions.keys():
+            if point.directions[dim] != said.directions[dim]:
+                return NUMBER if dim in ("share", "count") else REVERSAL
+    # a denial: a negation reaches the shared words on one side only; where the key point is
+    # the negative one, most of what it denies must be asserted ('bag of tokens' paraphrases
+    # 'no sense of order' with no negation at all)
+    mine_p, theirs_p = polarity(point, shared), polarity(said, shared)
+    if theirs_p < mine_p:
         return NEGATION
+    if mine_p < theirs_p:
+        denied = set().union(*(scope & shared for scope in point.negations)) - _GENERIC
+        if len(denied) >= 2:
+            return NEGATION
     for unit in {u for _, u in point.numbers} & {u for _, u in said.numbers}:
         mine_values = {v for v, u in point.numbers if u == unit}
         if not mine_values & {v for v, u in said.numbers if u == unit}:
@@ -279,13 +394,48 @@ def subject(c: Claim) -> str:
     return c.entities[0] if c.entities else ""
 
 
+def _bindings(
+    ws: Sequence[str], stems: Sequence[str], content: set[int], known: set[str]
+) -> dict[str, str]:
+    """Each content stem -> the subject entity of its clause, the first entity named after a
+    clause boundary ('the encoder reads the source, the decoder writes the target': source ->
+    encoder, target -> decoder); a clause naming none keeps the previous one ('it')."""
+    out: dict[str, str] = {}
+    groups: dict[str, str] = {}
+    current, fresh, last = "", True, -9
+    for i, s in enumerate(stems):
+        if ws[i] in _SCOPE_BREAK and ws[i] not in (",", "and", "or"):
+            fresh = True  # the next entity named is the next clause's subject
+        elif s in known or s in COUNTERPARTS:
+            listed = all(w in (",", "and", "or", "&") for w in ws[last + 1 : i]) and last >= 0
+            previous = ws[max(0, i - 2) : i]
+            if listed and current:
+                groups[s] = groups.get(current, current)  # 'BPE, WordPiece and SentencePiece'
+            elif (fresh or ws[i - 1 : i] in ([","], ["and"])) and not any(
+                p in _NOT_SUBJECT for p in previous
+            ):
+                current, fresh = s, False
+            last = i
+        elif i in content and current and s not in out:
+            out[s] = groups.get(current, current)
+    return out
+
+
 def swapped(point: Claim, said: Claim, entities: Iterable[str]) -> bool:
-    """True when ``said`` gives the key point's property to another of the item's entities."""
-    mine, theirs = subject(point), subject(said)
-    if not mine or not theirs or mine == theirs:
-        return False
-    others = set(entities) | {COUNTERPARTS.get(mine, "")}
-    if theirs not in others or mine in said.entities:
-        return False
-    predicate = set(point.stems) - set(point.entities) - set(entities)
-    return bool(predicate & set(said.stems))
+    """True when ``said`` gives what the key point says of one of the item's entities to
+    another of them, naming both (roles exchanged)."""
+    return bool(swapped_stem(point, said, entities))
+
+
+def swapped_stem(point: Claim, said: Claim, entities: Iterable[str]) -> str:
+    """The stem whose entity ``said`` exchanges (see ``swapped``), or ''."""
+    roles = set(entities) | set(COUNTERPARTS)
+    for s, mine in point.bound.items():
+        theirs = said.bound.get(s, "")
+        if s in _GENERIC or s in roles or not theirs or theirs == mine:
+            continue
+        if mine not in said.mentions:
+            continue
+        if theirs in roles and (theirs in point.mentions or theirs == COUNTERPARTS.get(mine)):
+            return s
+    return ""

@@ -12,6 +12,7 @@ terms and a near-copy of the reference or of an earlier answer earn nothing.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from bot.core.text import STOPWORDS, plain_text, stem, tokens
 
 COVER_AT = 0.52
 """Evidence at or above which a key point counts as covered (calibrated on grading_dev.yaml)."""
+COVER_CLOSEST_AT = 0.42
+"""Evidence enough for the key point a piece is closest to."""
 LEXICAL_SHARE = 0.35
 """Weight of word overlap in a key point's evidence (the rest is embedding similarity)."""
 ALIGN_AT = 0.42
@@ -98,6 +101,30 @@ _ENTITY = re.compile(r"\b[A-Za-z]*[A-Z][a-z]*[A-Z][A-Za-z0-9]*\b|\b[A-Z]{2,}[a-z
 _SUBCLAUSE = re.compile(r"[;,]|\s+(?:while|whereas|but|unlike)\s+")
 
 
+_CONTRAST = re.compile(
+    r"\b(?:compared (?:to|with)|differ(?:s)? from|distinguish(?:es)? \S+ from|versus|vs\.?|"
+    r"from|and|or|over|between)\b",
+    re.IGNORECASE,
+)
+_ASK_WORDS = frozenset("how what why when which does do is are can compare".split())  # noqa: SIM905
+
+
+def contrasted(question: str) -> set[str]:
+    """The two things a question contrasts, by their first word ('How does beam search
+    improve generation compared to greedy decoding?' -> beam, greedy); empty otherwise."""
+    if not re.search(r"\b(?:compar|differ|distinguish|versus|vs)", question, re.IGNORECASE):
+        return set()
+    sides = _CONTRAST.split(question, maxsplit=1)
+    if len(sides) != 2:
+        return set()
+    firsts = []
+    for side in sides:
+        words = [w for w in tokens(side) if w not in STOPWORDS and w not in _ASK_WORDS]
+        if words:
+            firsts.append(words[0])
+    return set(firsts) if len(firsts) == 2 else set()
+
+
 def subclauses(piece: str) -> list[str]:
     """The smallest claims of an embedded piece ('A does X, while B does Y' -> two)."""
     parts = [p.strip(" ,;:-") for p in _SUBCLAUSE.split(piece)]
@@ -159,8 +186,8 @@ class Grader:
         cached = self._item_claims.get(item.id)
         if cached is None:
             text = " ".join((item.question, *item.key_points, item.answer))
-            names = {m.lower() for m in _ENTITY.findall(text)}
-            entities = frozenset(stem(w) for name in names for w in claims.words(name))
+            names = {m.lower() for m in _ENTITY.findall(text)} | contrasted(item.question)
+            entities = frozenset(claims.stem(w) for name in names for w in claims.words(name))
             cached = (entities, [claims.claim(p, entities) for p in item.key_points])
             self._item_claims[item.id] = cached
         return cached
@@ -256,13 +283,27 @@ class Grader:
         sims = answer.vectors @ key_vectors.T  # pieces x key points
         stems = self._stems_of(item)
         entities, points = self._claims_of(item)
-        said = [[(t, claims.claim(t, entities)) for t in subclauses(p)] for p in answer.texts]
+        said = [
+            _Said(
+                p,
+                claims.claim(p, entities),
+                [(t, claims.claim(t, entities)) for t in subclauses(p)],
+            )
+            for i, p in enumerate(answer.texts)
+        ]
         # a piece that only restates the question's words tells nothing
         informative = [bool(_stems(p) - stems.question) for p in answer.texts]
         answer_stems = _stems(plain_text(answer_text))
+        # a sentence split into two pieces ('the decoder reads the input, and the encoder
+        # writes the output') is read whole for exchanged roles
+        whole = [
+            _Said(f"{a} {b}", claims.claim(f"{a} {b}", entities), [], (i, i + 1))
+            for i, (a, b) in enumerate(itertools.pairwise(answer.texts))
+            if not re.search(r"[.!?]$", a.strip())
+        ]
         out: list[Verdict] = []
         for k, point in enumerate(item.key_points):
-            kind, evidence = self._contradiction(k, sims, said, points, entities)
+            kind, evidence = self._contradiction(k, sims, said, whole, points, entities)
             if kind:
                 out.append(Verdict(point, CONTRADICTED, evidence, kind))
                 continue
@@ -270,9 +311,11 @@ class Grader:
             lexical = len(wanted & answer_stems) / len(wanted) if wanted else 0.0
             best = int(np.argmax(sims[:, k]))
             dense = max(float(sims[best, k]), float(key_vectors[k] @ answer.whole))
-            if (1 - LEXICAL_SHARE) * dense + LEXICAL_SHARE * lexical >= COVER_AT and informative[
-                best
-            ]:
+            evidence = (1 - LEXICAL_SHARE) * dense + LEXICAL_SHARE * lexical
+            # a short answer about one point: enough when that point is the piece's closest
+            closest = int(np.argmax(sims[best])) == k
+            enough = evidence >= COVER_AT or (closest and evidence >= COVER_CLOSEST_AT)
+            if enough and informative[best]:
                 out.append(Verdict(point, COVERED, answer.texts[best]))
             else:
                 out.append(Verdict(point, MISSED))
@@ -282,32 +325,37 @@ class Grader:
     def _contradiction(
         k: int,
         sims: Vectors,
-        said: list[list[tuple[str, claims.Claim]]],
+        said: list[_Said],
+        sentence_pairs: list[_Said],
         points: list[claims.Claim],
         entities: frozenset[str],
     ) -> tuple[str, str]:
-        """(kind, member's clause) of the first clause aligned to key point ``k`` that
+        """(kind, member's clause) of the most similar clause aligned to key point ``k`` that
         contradicts it, or ('', '')."""
         point = points[k]
+        # roles exchanged across the clauses of a sentence ('the decoder reads the input, and
+        # the encoder generates the output'): read from the answer as a whole
         for p in np.argsort(-sims[:, k]):
             if float(sims[p, k]) < ALIGN_AT:
                 break
-            overlap = [len(set(point.stems) & set(claim.stems)) for _, claim in said[p]]
-            most = max(overlap)
-            for (text, claim), shared in zip(said[p], overlap, strict=True):
-                if shared < most or not shared:
-                    continue  # the clause of the piece that is about this key point decides
-                kind = claims.conflict(point, claim, entities)
-                if not kind and claims.swapped(point, claim, entities):
-                    kind = claims.SWAP
-                if not kind:
-                    if float(sims[p, k]) >= AGREE_AT:
-                        return "", ""  # a closer clause states the point: trust it
-                    continue
-                # a clause that agrees with a key point it is closer to is about that one
-                closer = [j for j in range(len(points)) if j != k and sims[p, j] > sims[p, k]]
-                if not any(_agrees(points[j], claim, entities) for j in closer):
+            for pair in (said[p], *(a for a in sentence_pairs if p in a.pieces)):
+                if claims.swapped(point, pair.whole, entities):
+                    return claims.SWAP, pair.text
+        for p in np.argsort(-sims[:, k]):
+            if float(sims[p, k]) < ALIGN_AT:
+                break
+            # the clauses of the piece that are most about this key point decide
+            found = _conflicts(point, said[p], entities)
+            # a clause that agrees with a key point it is closer to is about that one
+            closer = [j for j in range(len(points)) if j != k and sims[p, j] > sims[p, k]]
+            for kind, text, claim in found:
+                # (a swap names both roles, so it is about this point whatever is closer)
+                if kind == claims.SWAP or not any(
+                    _agrees(points[j], claim, entities) for j in closer
+                ):
                     return kind, text
+            if not found and float(sims[p, k]) >= AGREE_AT:
+                return "", ""  # the closest piece states the point: a later conflict is noise
         return "", ""
 
     def grade(self, item: Item, answer: str, earlier: Sequence[tuple[str, str]] = ()) -> Grade:
@@ -345,6 +393,35 @@ class _ItemStems:
 
 
 _FRAGMENT = re.compile(r"[,;/|\n]+|\s+(?:and|&)\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """One embedded piece of an answer: its claim as a whole and its subclauses' claims."""
+
+    text: str
+    whole: claims.Claim
+    parts: list[tuple[str, claims.Claim]]
+    pieces: tuple[int, ...] = ()
+    """For a sentence read across pieces: the pieces it joins."""
+
+
+def _conflicts(
+    point: claims.Claim, piece: _Said, entities: frozenset[str]
+) -> list[tuple[str, str, claims.Claim]]:
+    """(kind, text, claim) of each contradiction of ``point`` in ``piece``: a swap of roles
+    in the piece as a whole, else a conflict in its subclauses most about the point."""
+    if claims.swapped(point, piece.whole, entities):
+        return [(claims.SWAP, piece.text, piece.whole)]
+    overlap = [len(set(point.stems) & set(c.stems)) for _, c in piece.parts]
+    most = max(overlap)
+    out = []
+    for (text, claim), shared in zip(piece.parts, overlap, strict=True):
+        if shared == most and shared:
+            kind = claims.conflict(point, claim, entities)
+            if kind:
+                out.append((kind, text, claim))
+    return out
 
 
 def _agrees(point: claims.Claim, said: claims.Claim, entities: frozenset[str]) -> bool:

@@ -109,6 +109,19 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A link the bot itself writes into a Reply: ``[label](url)``, declared in ``Reply.links``."""
+
+    label: str
+    url: str
+
+    @property
+    def markdown(self) -> str:
+        """The link as Markdown, to put in a Reply's text."""
+        return f"[{self.label}]({self.url})"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the core wants said; text is Markdown, adapters render it for their platform."""
 
@@ -121,6 +134,8 @@ class Reply:
     reaction: str = ""
     attachments: tuple[str, ...] = ()
     """Paths of files (PNG charts) to show with the message; consoles print them."""
+    links: tuple[Link, ...] = ()
+    """The links the bot wrote in the text: only these render as links (``bot.core.links``)."""
 
 
 @dataclass(frozen=True, slots=True)
