@@ -1,9 +1,14 @@
-"""Core Replies → Discord embeds, split within Discord's limits."""
+"""Core Replies → Discord embeds, split within Discord's limits.
+
+Discord renders ``[label](url)`` as a masked link, so every text goes through
+``bot.core.links.inert``: only the links a Reply declares stay links.
+"""
 
 from __future__ import annotations
 
 import discord
 
+from bot.core.links import inert
 from bot.core.model import Reply
 
 EMOJI = {"white_check_mark": "✅", "warning": "⚠️", "speech_balloon": "💬"}
@@ -48,18 +53,22 @@ def chunks(text: str, limit: int) -> list[str]:
 
 def embeds(reply: Reply) -> list[discord.Embed]:
     """Every embed of a reply: the first carries title and fields, the last the context."""
-    parts = chunks(reply.text, DESCRIPTION_LIMIT) or [""]
+
+    def safe(text: str) -> str:
+        return inert(text, reply.links)
+
+    parts = chunks(safe(reply.text), DESCRIPTION_LIMIT) or [""]
     result = [discord.Embed(description=part or None, colour=COLOUR) for part in parts]
     if reply.title:
-        result[0].title = clip(reply.title, TITLE_LIMIT)
+        result[0].title = clip(safe(reply.title), TITLE_LIMIT)
     for field in reply.fields[:FIELDS_PER_EMBED]:
         result[0].add_field(
-            name=clip(field.name, FIELD_NAME_LIMIT),
-            value=clip(field.value, FIELD_VALUE_LIMIT) or "-",
+            name=clip(safe(field.name), FIELD_NAME_LIMIT),
+            value=clip(safe(field.value), FIELD_VALUE_LIMIT) or "-",
             inline=True,
         )
     if reply.context:
-        result[-1].set_footer(text=clip(reply.context, FOOTER_LIMIT))
+        result[-1].set_footer(text=clip(safe(reply.context), FOOTER_LIMIT))
     return result
 
 

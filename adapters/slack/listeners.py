@@ -66,7 +66,7 @@ def incoming(event: dict[str, Any], team: str, bot_user_id: str, user: UserRef) 
     return IncomingMessage(
         channel=channel,
         user=user,
-        text=text,
+        text=render.decode(text),
         message=MessageRef(channel, ts, thread_ts),
         thread=MessageRef(channel, thread_ts, thread_ts) if thread_ts and thread_ts != ts else None,
         is_direct=event.get("channel_type") == "im",
@@ -144,7 +144,7 @@ class Listeners:
     ) -> None:
         """``/qotd <sub> args``: ack at once, then ask the core (``doctor`` is answered here)."""
         await ack()
-        name, _, args = str(command.get("text") or "").strip().partition(" ")
+        name, _, args = render.decode(str(command.get("text") or "")).strip().partition(" ")
         args, share = _share(args.strip())
         channel = ChannelRef(PLATFORM, _team(body), str(command["channel_id"]))
         user = await self.members.get(str(command["user_id"]), str(command.get("user_name", "")))

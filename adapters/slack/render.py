@@ -1,4 +1,9 @@
-"""Core Replies as Slack Block Kit: Markdown → mrkdwn, escaped (no pings), split to limits."""
+"""Core Replies as Slack Block Kit: Markdown → mrkdwn, escaped (no pings), split to limits.
+
+Slack's HTML escaping is undone once on the way in (``decode``) and applied once on the way
+out (``escape``, inside ``mrkdwn``). Only the links a Reply declares become Slack links
+(``bot.core.links``): a member's ``[label](url)`` shows its URL.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import re
 from typing import Any
 
 from bot.core.commands import COMMANDS
-from bot.core.model import Reply
+from bot.core.links import inert
+from bot.core.model import Link, Reply
 
 Block = dict[str, Any]
 
@@ -26,12 +32,33 @@ _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.I)
+_ANGLE = re.compile(r"<([^<>\n]+)>")
 _SLASH = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")\b")
 
 
 def escape(text: str) -> str:
     """Slack's control characters escaped, so ``<!channel>`` or ``<@U1>`` show as typed."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def decode(text: str) -> str:
+    """Incoming Slack text as the member typed it, for the core: ``&lt;`` ``&gt;`` ``&amp;``
+    decoded once; Slack's link markup ``<url|label>`` as ``label (url)`` (never a masked
+    link again), ``<url>`` as the URL. Mentions (``<@U1>``, ``<#C1>``, ``<!here>``) stay as
+    Slack sent them: the core recognises them, and ``escape`` shows them on the way out.
+    """
+
+    def link(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        if inner[:1] in ("@", "#", "!"):
+            return match.group(0)
+        url, _, label = inner.partition("|")
+        if not label or label in (url, url.partition(":")[2].lstrip("/")):
+            return label or url
+        return f"{label} ({url})"
+
+    text = _ANGLE.sub(link, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def defuse(text: str) -> str:
@@ -44,10 +71,11 @@ def slash_commands(markdown: str) -> str:
     return _SLASH.sub(r"/qotd \1", markdown)
 
 
-def mrkdwn(markdown: str) -> str:
-    """Markdown as Slack mrkdwn; every ``&``, ``<``, ``>`` of the input is escaped."""
+def mrkdwn(markdown: str, links: tuple[Link, ...] = ()) -> str:
+    """Markdown as Slack mrkdwn; every ``&``, ``<``, ``>`` of the input is escaped, and only
+    ``links`` (the ones the bot wrote) become Slack links."""
     out: list[str] = []
-    for n, part in enumerate(_FENCE.split(markdown)):
+    for n, part in enumerate(_FENCE.split(inert(markdown, links))):
         if n % 2:  # a fenced code block: drop the language tag, keep the code verbatim
             out.append("```" + escape(re.sub(r"^```[\w+-]*\n?", "", part)))
         else:
@@ -105,17 +133,18 @@ def blocks(reply: Reply) -> list[Block]:
     """Header, sections, context (fields, then context) and actions, in that order."""
     out: list[Block] = []
     if reply.title:
-        title = " ".join(reply.title.split())
+        title = " ".join(inert(reply.title).split())
         if len(title) > MAX_HEADER_CHARS:
             title = title[: MAX_HEADER_CHARS - 1] + "…"
         out.append({"type": "header", "text": _text("plain_text", title)})
-    for piece in chunks(mrkdwn(slash_commands(reply.text))):
+    links = reply.links
+    for piece in chunks(mrkdwn(slash_commands(reply.text), links)):
         out.append({"type": "section", "text": _text("mrkdwn", piece)})
     if reply.fields:
-        line = "  ·  ".join(f"*{escape(f.name)}:* {mrkdwn(f.value)}" for f in reply.fields)
+        line = "  ·  ".join(f"*{escape(f.name)}:* {mrkdwn(f.value, links)}" for f in reply.fields)
         out.append({"type": "context", "elements": [_text("mrkdwn", chunks(line)[0])]})
     if reply.context:
-        note = chunks(mrkdwn(slash_commands(reply.context)))[0]
+        note = chunks(mrkdwn(slash_commands(reply.context), links))[0]
         out.append({"type": "context", "elements": [_text("mrkdwn", note)]})
     if reply.buttons:
         elements = [
@@ -133,7 +162,7 @@ def blocks(reply: Reply) -> list[Block]:
 
 def fallback(reply: Reply) -> str:
     """The notification text sent beside the blocks (escaped like them)."""
-    plain = reply.title or " ".join(reply.text.split())
+    plain = inert(reply.title or " ".join(reply.text.split()))
     if len(plain) > MAX_FALLBACK_CHARS:
         plain = plain[: MAX_FALLBACK_CHARS - 1] + "…"
     return defuse(escape(plain))

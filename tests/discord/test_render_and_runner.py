@@ -10,7 +10,7 @@ import pytest
 from adapters.discord import render
 from adapters.discord.refs import channel_ref, message_target
 from adapters.discord.runner import validate_token
-from bot.core.model import Field, MessageRef, Reply
+from bot.core.model import Field, Link, MessageRef, Reply
 
 
 def test_long_answer_is_split_within_discord_embed_limits() -> None:
@@ -30,6 +30,32 @@ def test_long_answer_is_split_within_discord_embed_limits() -> None:
     assert embeds[-1].footer.text == "footer"
     joined = "".join(e.description or "" for e in embeds).replace("\n", "").replace(" ", "")
     assert joined == reply.text.replace("\n", "").replace(" ", "")
+
+
+def test_a_members_markdown_link_is_never_a_masked_link_in_any_part_of_an_embed() -> None:
+    phish = "[Claim your prize](https://evil.example/phish)"
+    reply = Reply(
+        title=f"From {phish}",
+        text=f"close to “{phish}” and x [Claim](https://evil.example",
+        fields=(Field(f"Name {phish}", phish),),
+        context=f"Reason: {phish}",
+    )
+    [embed] = [e for m in render.messages(reply) for e in m]
+    shown = str(embed.to_dict())
+    assert "](" not in shown and shown.count("[Claim your prize] (https://evil.example/phish)") == 5
+
+
+def test_a_link_the_reply_declares_stays_a_masked_link() -> None:
+    docs = Link("the docs", "https://docs.example/qotd")
+    reply = Reply(text=f"Read {docs.markdown}; a member wrote [the docs](https://evil.example)")
+    declared = Reply(text=reply.text, links=(docs,))
+    [[plain]], [[linked]] = render.messages(reply), render.messages(declared)
+    assert plain.description == (
+        "Read [the docs] (https://docs.example/qotd); a member wrote [the docs] (https://evil.example)"
+    )
+    assert linked.description == (
+        "Read [the docs](https://docs.example/qotd); a member wrote [the docs] (https://evil.example)"
+    )
 
 
 def test_neutral_reaction_names_map_to_unicode() -> None:

@@ -188,3 +188,20 @@ async def test_approve_button_clicked_in_slack_never_reaches_another_workspaces_
     for method in ("chat.postEphemeral", "chat.postMessage", "conversations.open"):
         assert slack.fake.called(method) == []
     assert [s.question for s in learning.suggestions(elsewhere, "pending")] == ["What is RoPE?"]
+
+
+async def test_no_member_text_in_the_moderation_flow_becomes_a_hidden_link(slack: Harness) -> None:
+    phish = "[Claim your prize](https://evil.example/{})"
+    slack.fake.users[ADA] = {"id": ADA, "profile": {"display_name": phish.format("name")}}
+    suggestion = f"What is {phish.format('q')}? | See {phish.format('a')}. | decoding"
+    await slack.slack.command(f"suggest {suggestion}", ADA, GENERAL.channel, slack.response_url(8))
+    await slack.slack.command("suggestions", ADMIN, GENERAL.channel, slack.response_url(9))
+    reason = f"1 read {phish.format('reason')} first"
+    await slack.slack.command(f"reject {reason}", ADMIN, GENERAL.channel, slack.response_url(10))
+    queue = texts(slack.fake.called("respond/9")[0])
+    told = slack.fake.called("chat.postEphemeral")[-1]
+    assert told["user"] == ADA and "was not accepted" in texts(told)
+    for part in ("name", "q", "a"):
+        assert f"[Claim your prize] (https://evil.example/{part})" in queue
+    assert "[Claim your prize] (https://evil.example/reason)" in texts(told)
+    assert all("<https://evil" not in json.dumps(call.body) for call in slack.fake.calls)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.slack import render
-from bot.core.model import Button, Field, Reply
+from bot.core.model import Button, Field, Link, Reply
 
 
 def test_markdown_becomes_slack_mrkdwn() -> None:
@@ -11,7 +11,8 @@ def test_markdown_becomes_slack_mrkdwn() -> None:
         "## Why it works\n**LoRA** trains *low-rank* ~~full~~ adapters.\n"
         "- see [the paper](https://arxiv.org/abs/2106.09685)\n* `W + BA` stays cheap"
     )
-    assert render.mrkdwn(markdown) == (
+    paper = Link("the paper", "https://arxiv.org/abs/2106.09685")
+    assert render.mrkdwn(markdown, (paper,)) == (
         "*Why it works*\n*LoRA* trains _low-rank_ ~full~ adapters.\n"
         "• see <https://arxiv.org/abs/2106.09685|the paper>\n• `W + BA` stays cheap"
     )
@@ -70,3 +71,54 @@ def test_fallback_text_is_escaped_and_short() -> None:
 def test_emphasis_may_wrap_inline_code_which_stays_untouched() -> None:
     shown = render.mrkdwn("**Scope `a**b<c`** is *needed*")
     assert shown == "*Scope `a**b&lt;c`* is _needed_"
+
+
+PHISH = "[Claim your prize](https://evil.example/phish)"
+
+
+def every_text(reply: Reply) -> str:
+    return " ".join(str(b) for m in render.messages(reply) for b in m) + render.fallback(reply)
+
+
+def test_a_members_markdown_link_shows_its_url_and_never_becomes_a_slack_link() -> None:
+    reply = Reply(
+        title=f"Suggestion from {PHISH}",
+        text=f"I don't have a reference answer close to “{PHISH}”",
+        fields=(Field("From", PHISH),),
+        context=f"Reason: {PHISH}",
+    )
+    shown = every_text(reply)
+    assert "<https://evil.example" not in shown and "](" not in shown
+    assert shown.count("[Claim your prize] (https://evil.example/phish)") == 5  # and header
+
+
+def test_a_link_split_across_spans_or_nested_is_broken_too() -> None:
+    # A display name ending in "[Claim" followed by the bot's "](…)", and a link in a label.
+    name, nested = "x [Claim your prize", "[[a](https://ok.example)](https://evil.example)"
+    shown = render.mrkdwn(f"from {name}](https://evil.example) and {nested}")
+    assert "<http" not in shown and "https://evil.example" in shown
+
+
+def test_only_the_links_the_reply_declares_become_slack_links() -> None:
+    docs = Link("the docs", "https://docs.example/qotd")
+    copied = "[the docs](https://evil.example)"
+    reply = Reply(text=f"Read {docs.markdown}. A member wrote {copied}.", links=(docs,))
+    [section] = [b for b in render.blocks(reply) if b["type"] == "section"]
+    assert section["text"]["text"] == (
+        "Read <https://docs.example/qotd|the docs>. "
+        "A member wrote [the docs] (https://evil.example)."
+    )
+
+
+def test_slack_escaping_is_decoded_once_on_input_and_applied_once_on_output() -> None:
+    sent = "a &lt; b &amp;&amp; c &gt; d, see <https://x.example/a?b=1&amp;c=2|Claim> <!here>"
+    typed = render.decode(sent)
+    assert typed == "a < b && c > d, see Claim (https://x.example/a?b=1&c=2) <!here>"
+    assert render.mrkdwn(typed) == (
+        "a &lt; b &amp;&amp; c &gt; d, see Claim (https://x.example/a?b=1&amp;c=2) &lt;!here&gt;"
+    )
+
+
+def test_slacks_own_autolinks_decode_to_what_the_member_typed() -> None:
+    sent = "<https://lora.example> <http://example.com|example.com> <mailto:a@b.io|a@b.io> <@U1>"
+    assert render.decode(sent) == "https://lora.example example.com a@b.io <@U1>"
