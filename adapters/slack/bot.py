@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.listeners import Listeners
 from adapters.slack.members import Members
 from adapters.slack.platform import SlackPlatform
+from adapters.slack.signing import SignedRequests
 from bot.app import Knowledge
 from bot.core.model import ChannelRef, Schedule
 from bot.core.ports import PlatformError, Store
@@ -56,6 +57,8 @@ class SlackBot:
             client=client,
             signing_secret=signing_secret,
             process_before_response=process_before_response,
+            request_verification_enabled=False,  # replaced by SignedRequests, just as early
+            before_authorize=SignedRequests(signing_secret),
         )
         self.listeners.register(self.app)
         self._known: set[ChannelRef] = set()
