@@ -204,6 +204,7 @@ def grade(
         else:
             typer.echo(f"{result.score}/100 on {item.id}")
             typer.echo("covered: " + ("; ".join(result.covered) or "-"))
+            typer.echo("contradicted: " + ("; ".join(result.contradicted) or "-"))
             typer.echo("missed: " + ("; ".join(result.missed) or "-"))
             if not result.attempt:
                 typer.echo("(not an answer attempt)")
@@ -218,6 +219,12 @@ def grade_json(result: Any) -> dict[str, Any]:
         "missed": list(result.missed),
         "attempt": bool(result.attempt),
         "flagged": bool(result.flagged),
+        "contradicted": list(result.contradicted),
+        "no_claim": result.no_claim,
+        "verdicts": [
+            {"point": v.point, "status": v.status, "evidence": v.evidence, "kind": v.kind}
+            for v in result.verdicts
+        ],
     }
 
 

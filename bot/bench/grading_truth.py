@@ -19,6 +19,7 @@ import yaml
 
 from bot.core.grading import Grader
 from bot.core.model import CONTRADICTED, COVERED, Grade, Item
+from bot.core.ports import Embedder
 
 KINDS = ("swap", "reversal", "negation", "number")
 SPLITS = {"dev": "grading_set.yaml", "held-out": "grading_heldout.yaml"}
@@ -63,13 +64,21 @@ def _mean(scores: Sequence[int]) -> float:
     return statistics.fmean(scores) if scores else float("nan")
 
 
-def evaluate(grader: Grader, cases: Sequence[Case]) -> dict[str, Any]:
-    """The truth figures of one split, and grade latency on its member-length answers."""
+def evaluate(
+    grader: Grader, cases: Sequence[Case], embedder: Embedder | None = None
+) -> dict[str, Any]:
+    """The truth figures of one split, and grade latency on its member-length answers (with
+    ``embedder``, next to a bare encode of the same answer, interleaved)."""
     for item in {c.item.id: c.item for c in cases}.values():
         grader.grade(item, item.question + " warm-up")  # a live thread grades many answers
     graded: list[tuple[Case, Grade]] = []
     times: list[float] = []
+    encodes: list[float] = []
     for case in cases:
+        if embedder is not None:
+            start = time.perf_counter()
+            embedder.encode([case.text])
+            encodes.append(1000 * (time.perf_counter() - start))
         start = time.perf_counter()
         grade = grader.grade(case.item, case.text)
         times.append(1000 * (time.perf_counter() - start))
@@ -123,11 +132,16 @@ def evaluate(grader: Grader, cases: Sequence[Case]) -> dict[str, Any]:
         "non_attempt_graded": _share([g.attempt for _, g in of("non_attempt")]),
         "grade_ms_p50": statistics.median(times),
         "grade_ms_p95": statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0],
+        "encode_ms_p50": statistics.median(encodes) if encodes else float("nan"),
     }
 
 
 def truth_report(
-    grader: Grader, items: Sequence[Item], data: Path, limit: int = 0
+    grader: Grader,
+    items: Sequence[Item],
+    data: Path,
+    limit: int = 0,
+    embedder: Embedder | None = None,
 ) -> dict[str, Any]:
     """``evaluate`` on each split found in ``data`` (the first ``limit`` rows' items if set)."""
     by_id = {item.id: item for item in items}
@@ -140,7 +154,7 @@ def truth_report(
         if limit:
             keep = list(dict.fromkeys(c.item.id for c in cases))[:limit]
             cases = [c for c in cases if c.item.id in keep]
-        result[split] = evaluate(grader, cases)
+        result[split] = evaluate(grader, cases, embedder)
     return result
 
 
@@ -166,6 +180,7 @@ def render(result: Mapping[str, Any]) -> list[str]:
             f"    means: good {r['good_mean']:.0f}, partial {r['partial_mean']:.0f}, topical but "
             f"wrong {r['topical_wrong_mean']:.0f}; max echo {r['echo_max']}, max keyword list "
             f"{r['keywords_max']}; chatter graded {r['non_attempt_graded']:.0%}; grade "
-            f"{r['grade_ms_p50']:.1f} ms median, {r['grade_ms_p95']:.1f} ms p95"
+            f"{r['grade_ms_p50']:.1f} ms median, {r['grade_ms_p95']:.1f} ms p95 "
+            f"(a bare encode of the answer {r['encode_ms_p50']:.1f} ms, interleaved)"
         )
     return lines

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.bench import grading_auc, quality, speed
+from bot.bench import grading_auc, grading_truth, quality, speed
 from bot.bench.synthetic import HOW, synthetic_bank
 from bot.core import evaluation
 from bot.core.grading import Grader
@@ -33,6 +33,10 @@ QUICK_OFF_TOPIC = 4
 QUICK_GRADING_ROWS = 3
 """Rows of grading_dev.yaml graded: each good answer against its item and two others, and
 each wrong answer (12 member-length pairs)."""
+
+
+QUICK_TRUTH_ITEMS = 4
+"""Items of each grading truth split graded (about 40 answers per split)."""
 
 
 def machine() -> dict[str, Any]:
@@ -123,6 +127,13 @@ def run_bench(
         else:
             pairs = grading_auc.grading_pairs(items, rows)
         result["grading"] = grading_auc.grading_quality(Grader(embedder), pairs, embedder)
+        result["grading_truth"] = grading_truth.truth_report(
+            Grader(embedder),
+            load_bank().items,
+            DATA,
+            limit=QUICK_TRUTH_ITEMS if quick else 0,
+            embedder=embedder,
+        )
         asks = [c.ask for c in cases][: 10 if quick else 60]
         result["speed"] = {"bank": speed.at_scale(items, vectors, embedder, 0, asks, ann)}
         queries = speed.bare_vectors(embedder, asks)
@@ -171,6 +182,8 @@ def render(result: dict[str, Any]) -> str:
         f"({g.get('grade_member_ratio', float('nan')):.2f}x a bare encode of a question, "
         f"{g.get('encode_ms_p50', float('nan')):.1f} ms, interleaved)",
     ]
+    if "grading_truth" in result:
+        lines += grading_truth.render(result["grading_truth"])
     lines += [
         "",
         f"model load {result['model_load_s']:.2f} s; bank embedded in "

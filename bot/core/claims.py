@@ -20,7 +20,7 @@ from bot.core.text import stem as _stem
 def stem(word: str) -> str:
     """The shared crude stem, with Latin plurals folded (matrices -> matrix)."""
     if word.endswith("rices") or word.endswith("dices"):
-        word = word[:-4] + "x"
+        word = word[:-4] + "ix"
     return _stem(word)
 
 
@@ -28,10 +28,10 @@ SWAP, REVERSAL, NEGATION, NUMBER = "swap", "reversal", "negation", "number"
 """Kinds of contradiction, as reported in a verdict."""
 
 _NEGATORS = frozenset("not never no none nothing without neither nor cannot".split())  # noqa: SIM905
-_AFTER_ONLY = frozenset("fixed unchanged untouched intact".split())  # noqa: SIM905
+_AFTER_ONLY = frozenset("frozen fixed unchanged untouched intact".split())  # noqa: SIM905
 """Implicit negatives that follow what they deny ('W stays fixed')."""
 _IMPLICIT = _AFTER_ONLY | frozenset(
-    """freeze freezes freezing frozen skip skips skipped
+    """freeze freezes freezing skip skips skipped
     skipping avoid avoids avoided avoiding eliminate eliminates eliminated eliminating bypass
     bypasses bypassing omit omits omitted ignore ignores ignored ignoring lack lacks lacking
     absent unnecessary unneeded needless""".split()  # noqa: SIM905
@@ -162,6 +162,7 @@ _UNIT_WORDS = frozenset(["bit", "b", "m", "k", "x", "%", "gb"])
 _UNITS = {
     "bits": "bit", "billion": "b", "million": "m", "percent": "%", "times": "x", "half": "%",
 }  # fmt: skip
+_COMPOUND = re.compile(r"\b([a-z]+)-([a-z]+)")
 _RAW_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z][a-z0-9]*|[%,;:()]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?$")
 
@@ -173,6 +174,10 @@ def words(text: str) -> list[str]:
     text = re.sub(r"\bwon't\b", "will not", text)
     text = re.sub(r"n't\b", " not", text)
     text = re.sub(r"(\d)([a-z%])", r"\1 \2", text)  # 4bit -> 4 bit, 70b -> 70 b
+    # a compound is a term, not a direction: low-rank, high-quality, large-scale
+    text = _COMPOUND.sub(
+        lambda m: m.group(1) + m.group(2) if m.group(1) in DIRECTIONS else m.group(0), text
+    )
     return _RAW_TOKEN.findall(text)
 
 
@@ -218,7 +223,7 @@ def _is_content(word: str) -> bool:
 
 
 def _near(
-    ws: Sequence[str], i: int, content: set[int], ahead: int = 3, behind: int = 2
+    ws: Sequence[str], i: int, content: set[int], ahead: int = 2, behind: int = 2
 ) -> list[int]:
     """The content words a direction word at ``i`` qualifies: up to ``ahead`` after it and
     ``behind`` before it, within its clause."""
@@ -258,7 +263,11 @@ def claim(text: str, entities: Iterable[str] = ()) -> Claim:
     for i, w in enumerate(ws):
         if w in _NEGATORS or w in _IMPLICIT:
             ahead = 0 if w in _AFTER_ONLY else _AHEAD
-            behind = _BEHIND if w in _IMPLICIT else 0
+            # an implicit negative denies what precedes it only when it ends its phrase
+            # ('the weights stay frozen', not 'quantizes the frozen base model')
+            nxt = ws[i + 1] if i + 1 < len(ws) else ""
+            ends = not nxt or nxt in _SCOPE_BREAK or nxt in _NEG_STOP or nxt in STOPWORDS
+            behind = _BEHIND if w in _IMPLICIT and ends else 0
             reach = [j for j in _reach(ws, i, ahead, behind) if j != i]
             if any(ws[j] in _BAD_THINGS for j in reach):
                 continue

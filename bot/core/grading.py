@@ -27,6 +27,8 @@ from bot.core.text import STOPWORDS, plain_text, stem, tokens
 
 COVER_AT = 0.52
 """Evidence at or above which a key point counts as covered (calibrated on grading_dev.yaml)."""
+NAMED_DENSE_AT = 0.80
+"""Cosine at which an answer states a point that names techniques without naming them."""
 COVER_CLOSEST_AT = 0.42
 """Evidence enough for the key point a piece is closest to."""
 LEXICAL_SHARE = 0.35
@@ -173,10 +175,12 @@ class Grader:
         """Stems of the question and key points, of each key point, of the question alone."""
         cached = self._item_stems.get(item.id)
         if cached is None:
+            question = _stems(item.question)
             cached = _ItemStems(
                 _stems(" ".join((item.question, *item.key_points))),
                 [_stems(point) for point in item.key_points],
-                _stems(item.question),
+                question,
+                [_stems(" ".join(_ENTITY.findall(point))) - question for point in item.key_points],
             )
             self._item_stems[item.id] = cached
         return cached
@@ -315,6 +319,10 @@ class Grader:
             # a short answer about one point: enough when that point is the piece's closest
             closest = int(np.argmax(sims[best])) == k
             enough = evidence >= COVER_AT or (closest and evidence >= COVER_CLOSEST_AT)
+            # a point that names techniques (NormalFloat, MMLU) is not stated by naming none
+            names = stems.names[k]
+            if names and not names & answer_stems and dense < NAMED_DENSE_AT:
+                enough = False
             if enough and informative[best]:
                 out.append(Verdict(point, COVERED, answer.texts[best]))
             else:
@@ -390,6 +398,8 @@ class _ItemStems:
     all: set[str]
     points: list[set[str]]
     question: set[str]
+    names: list[set[str]]
+    """Stems of the names each key point gives that the question does not."""
 
 
 _FRAGMENT = re.compile(r"[,;/|\n]+|\s+(?:and|&)\s+")

@@ -74,6 +74,16 @@ def test_quick_bench_prints_every_section_as_json() -> None:
     assert grading["encode_ms_p50"] > 0 and grading["grade_member_ms_p50"] > 0
     assert math.isfinite(grading["grade_member_ratio"])
 
+    truth = data["grading_truth"]
+    assert set(truth) == {"dev", "held-out"}
+    for split in truth.values():
+        assert split["items"] == 4 and split["answers"] >= 30
+        assert set(split["contradictions"]) == {"swap", "reversal", "negation", "number"}
+        assert 0 <= split["contradiction_marked"] <= 1
+        assert split["good_mean"] > split["topical_wrong_mean"]  # right beats on-topic but wrong
+        assert split["keywords_max"] <= 10  # a bare list of terms earns nothing
+        assert split["grade_ms_p50"] > 0 and split["encode_ms_p50"] > 0
+
     assert set(data["speed"]) == {"bank", "300"}
     bank, synthetic = data["speed"]["bank"], data["speed"]["300"]
     assert bank["items"] == QUICK_ITEMS and bank["index"] == "exact"
@@ -85,3 +95,4 @@ def test_quick_bench_prints_every_section_as_json() -> None:
     assert data["synthetic"]
     assert data["memory"]["peak_mb"] > 0
     assert "grading ROC-AUC" in render(data)
+    assert "grading truth" in render(data)

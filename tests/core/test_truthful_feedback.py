@@ -1,0 +1,130 @@
+"""What a member sees for each kind of answer: covered, contradicted, missed, nothing for
+nothing, and points only for the first graded answer (real model, shipped bank)."""
+
+from __future__ import annotations
+
+from bot.app import Knowledge
+from bot.core.service import QotdService
+from tests.core.test_service import (  # noqa: F401  (fixtures)
+    ADA,
+    ADMIN,
+    BOB,
+    CHANNEL,
+    answer,
+    clock,
+    lora_item,
+    platform,
+    service,
+    todays_post,
+)
+from tests.fakes.platform import RecordingPlatform
+
+SWAPPED = (
+    "LoRA quantizes the base model to 4 bits and trains it fully, while QLoRA keeps the base "
+    "model in full precision and adds no adapters."
+)
+RIGHT = (
+    "LoRA freezes the pretrained weights and trains small low-rank matrices added to the "
+    "layers, so fine-tuning needs little memory. QLoRA additionally quantizes the frozen base "
+    "model to 4-bit so even very large models fit on a single GPU."
+)
+
+
+async def feedback_for(service: QotdService, platform: RecordingPlatform, text: str) -> str:
+    post = await todays_post(service, lora_item_of(service))
+    await service.on_message(answer(post, ADA, text))
+    reply = platform.of("private")[-1].reply
+    assert reply is not None
+    return reply.text
+
+
+def lora_item_of(service: QotdService) -> str:
+    return next(i.id for i in service.daily._items if "QLoRA" in i.question)
+
+
+async def test_swapped_roles_are_shown_as_contradicted_with_the_members_words(
+    service: QotdService, platform: RecordingPlatform, knowledge: Knowledge
+) -> None:
+    lora_item(knowledge)
+    text = await feedback_for(service, platform, SWAPPED)
+    assert "**Contradicted**" in text
+    assert "❌ You said “LoRA quantizes the base model to 4 bits" in text
+    assert "the reference says: QLoRA extends LoRA by quantizing the base model" in text
+    assert "🎉" not in text and "every key point" not in text
+
+
+async def test_denied_key_point_is_contradicted_and_scores_nothing(
+    service: QotdService, platform: RecordingPlatform
+) -> None:
+    text = await feedback_for(
+        service, platform, "QLoRA doesn't involve any quantization, it is LoRA with a new optimizer."
+    )
+    assert "❌" in text and "Score: 0/100" in text
+
+
+async def test_wrong_number_is_contradicted(
+    service: QotdService, platform: RecordingPlatform
+) -> None:
+    text = await feedback_for(
+        service, platform, "QLoRA quantizes the frozen base model to 8 bits before adding adapters."
+    )
+    assert "❌ You said “QLoRA quantizes the frozen base model to 8 bits" in text
+
+
+async def test_right_answer_is_credited_with_the_members_own_sentence(
+    service: QotdService, platform: RecordingPlatform
+) -> None:
+    text = await feedback_for(service, platform, RIGHT)
+    assert "✅ LoRA adds trainable low-rank matrices" in text
+    assert "(you said “LoRA freezes the pretrained weights" in text
+    assert "❌" not in text and "**Missed**" in text  # NormalFloat, paged optimizers: not said
+
+
+async def test_question_echoed_back_earns_nothing_and_says_why(
+    service: QotdService, platform: RecordingPlatform
+) -> None:
+    post = await todays_post(service, lora_item_of(service))
+    item = service.daily.item(post.item_id)
+    assert item is not None
+    await service.on_message(answer(post, BOB, item.question))
+    reply = platform.of("private")[-1].reply
+    assert reply is not None and "repeats the question" in reply.text
+    [attempt] = service.store.attempts_for_post(post.id)
+    assert attempt.flagged and attempt.score == 0
+
+
+async def test_bare_list_of_terms_earns_nothing(
+    service: QotdService, platform: RecordingPlatform
+) -> None:
+    text = await feedback_for(
+        service, platform, "LoRA, QLoRA, low-rank, adapters, 4-bit, quantization, memory"
+    )
+    assert "list of terms without a claim" in text
+
+
+async def test_only_the_first_graded_answer_counts_for_points(
+    service: QotdService, platform: RecordingPlatform
+) -> None:
+    post = await todays_post(service, lora_item_of(service))
+    await service.on_message(answer(post, ADA, "LoRA trains small low-rank matrices.", 1))
+    first = service.store.attempts_for_post(post.id)[0].score
+    await service.on_message(answer(post, ADA, RIGHT, 2))
+    second = platform.of("private")[-1].reply
+    assert second is not None and "Not scored" in second.text
+    stats = await service.on_text_command(CHANNEL, ADA, "/stats")
+    assert f"1 answered, {first} points" in stats.text
+
+
+async def test_reveal_names_the_threads_misconceptions(
+    service: QotdService, platform: RecordingPlatform
+) -> None:
+    post = await todays_post(service, lora_item_of(service))
+    await service.on_message(answer(post, BOB, SWAPPED))
+    await service.on_text_command(CHANNEL, ADMIN, "/reveal")
+    [reveal] = platform.of("thread")
+    assert reveal.reply is not None
+    assert "Misconceptions to clear up" in reveal.reply.text
+    assert "QLoRA extends LoRA by quantizing the base model" in reveal.reply.text.split(
+        "Misconceptions"
+    )[1]
+    assert "👏" not in reveal.reply.text
