@@ -307,9 +307,9 @@ class Grader:
         ]
         out: list[Verdict] = []
         for k, point in enumerate(item.key_points):
-            kind, evidence = self._contradiction(k, sims, said, whole, points, entities)
+            kind, wrong = self._contradiction(k, sims, said, whole, points, entities)
             if kind:
-                out.append(Verdict(point, CONTRADICTED, evidence, kind))
+                out.append(Verdict(point, CONTRADICTED, wrong, kind))
                 continue
             wanted = stems.points[k] - stems.question or stems.points[k]
             lexical = len(wanted & answer_stems) / len(wanted) if wanted else 0.0

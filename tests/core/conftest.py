@@ -1,18 +1,24 @@
-"""Fixtures of the retrieval and grading tests: the real model and the shipped bank, once."""
+"""Fixtures of the core tests: the real model and the shipped bank, once; a service on SQLite
+with a fake platform and a settable clock."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.app import Knowledge
 from bot.content.bank import load_bank
 from bot.core.grading import Grader
-from bot.core.model import Item
+from bot.core.model import ChannelRef, Item, Schedule
 from bot.core.retrieval import Retriever
+from bot.core.service import QotdService
 from bot.embedding_cache import cached_item_vectors
 from bot.embeddings import SentenceTransformerEmbedder
+from bot.storage.sql_store import SqlStore
+from tests.fakes.platform import RecordingPlatform
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -50,3 +56,35 @@ def load_data(name: str) -> list[dict[str, object]]:
     """Rows of a YAML file under tests/data."""
     rows: list[dict[str, object]] = yaml.safe_load((DATA / name).read_text())
     return rows
+
+
+CHANNEL = ChannelRef("test", "team", "general")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def platform() -> RecordingPlatform:
+    return RecordingPlatform()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def service(
+    knowledge: Knowledge, platform: RecordingPlatform, clock: Clock, tmp_path: Path
+) -> QotdService:
+    store = SqlStore(f"sqlite:///{tmp_path / 'q.db'}", clock=clock)
+    store.set_schedule(CHANNEL, Schedule(hour=9, timezone="UTC", weekdays=tuple(range(7))))
+    return QotdService(
+        knowledge.bank.items, store, platform, knowledge.retriever, knowledge.grader, clock=clock
+    )

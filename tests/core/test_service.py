@@ -2,50 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
+from datetime import timedelta
 
 from bot.app import Knowledge
-from bot.core.model import ChannelRef, IncomingMessage, MessageRef, Post, Schedule, UserRef
+from bot.core.model import ChannelRef, IncomingMessage, MessageRef, Post, UserRef
 from bot.core.service import QotdService
-from bot.storage.sql_store import SqlStore
+from tests.core.conftest import CHANNEL, Clock
 from tests.fakes.platform import RecordingPlatform
 
-CHANNEL = ChannelRef("test", "team", "general")
 ADA = UserRef("test", "U-ada", "Ada")
 BOB = UserRef("test", "U-bob", "Bob")
 ADMIN = UserRef("test", "U-admin", "Admin", is_admin=True)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def platform() -> RecordingPlatform:
-    return RecordingPlatform()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def service(
-    knowledge: Knowledge, platform: RecordingPlatform, clock: Clock, tmp_path: Path
-) -> QotdService:
-    store = SqlStore(f"sqlite:///{tmp_path / 'q.db'}", clock=clock)
-    store.set_schedule(CHANNEL, Schedule(hour=9, timezone="UTC", weekdays=tuple(range(7))))
-    return QotdService(
-        knowledge.bank.items, store, platform, knowledge.retriever, knowledge.grader, clock=clock
-    )
 
 
 async def todays_post(service: QotdService, item_id: str | None = None) -> Post:

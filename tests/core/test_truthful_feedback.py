@@ -5,18 +5,8 @@ from __future__ import annotations
 
 from bot.app import Knowledge
 from bot.core.service import QotdService
-from tests.core.test_service import (  # noqa: F401  (fixtures)
-    ADA,
-    ADMIN,
-    BOB,
-    CHANNEL,
-    answer,
-    clock,
-    lora_item,
-    platform,
-    service,
-    todays_post,
-)
+from tests.core.conftest import CHANNEL
+from tests.core.test_service import ADA, ADMIN, BOB, answer, lora_item, todays_post
 from tests.fakes.platform import RecordingPlatform
 
 SWAPPED = (
@@ -57,7 +47,7 @@ async def test_denied_key_point_is_contradicted_and_scores_nothing(
     service: QotdService, platform: RecordingPlatform
 ) -> None:
     text = await feedback_for(
-        service, platform, "QLoRA doesn't involve any quantization, it is LoRA with a new optimizer."
+        service, platform, "QLoRA doesn't involve any quantization, it's LoRA with a new optimizer."
     )
     assert "❌" in text and "Score: 0/100" in text
 
@@ -124,7 +114,8 @@ async def test_reveal_names_the_threads_misconceptions(
     [reveal] = platform.of("thread")
     assert reveal.reply is not None
     assert "Misconceptions to clear up" in reveal.reply.text
-    assert "QLoRA extends LoRA by quantizing the base model" in reveal.reply.text.split(
-        "Misconceptions"
-    )[1]
+    assert (
+        "QLoRA extends LoRA by quantizing the base model"
+        in reveal.reply.text.split("Misconceptions")[1]
+    )
     assert "👏" not in reveal.reply.text
