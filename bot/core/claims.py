@@ -56,7 +56,7 @@ _AHEAD, _BEHIND = 5, 2
 _DIRECTIONS_TEXT = {
     ("amount", 1): """more increase increases increased increasing raise raises raised higher
         larger bigger greater grow grows grew growing boost boosts expand expands expanded
-        maximize maximizes maximise maximizing add adds added adding many high large big
+        maximize maximizes maximise maximizing many high large big
         amplify amplifies amplified inflate inflates multiply heavier extra vast huge massive
         enormous up""",
     ("amount", -1): """less fewer decrease decreases decreased decreasing reduce reduces

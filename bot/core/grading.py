@@ -301,7 +301,7 @@ class Grader:
         # a sentence split into two pieces ('the decoder reads the input, and the encoder
         # writes the output') is read whole for exchanged roles
         whole = [
-            _Said(f"{a} {b}", claims.claim(f"{a} {b}", entities), [], (i, i + 1))
+            _Said(f"{a}, {b}", claims.claim(f"{a}, {b}", entities), [], (i, i + 1))
             for i, (a, b) in enumerate(itertools.pairwise(answer.texts))
             if not re.search(r"[.!?]$", a.strip())
         ]
