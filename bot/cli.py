@@ -71,6 +71,8 @@ def run(
     ] = False,
 ) -> None:
     """Run the bot: on the console channel unless platform tokens are configured."""
+    from bot.storage.engine import DatabaseUnavailable
+
     settings = _settings()
     chosen = (platform or settings.platform()).lower()
     if chosen == "console":
@@ -87,7 +89,7 @@ def run(
         ) from exc
     try:
         runner.run(settings, http=http)
-    except ValueError as exc:  # adapters raise ValueError for missing or malformed tokens
+    except (ValueError, DatabaseUnavailable) as exc:  # ValueError: a missing or bad token
         raise UserError(str(exc)) from exc
 
 
@@ -103,11 +105,15 @@ def _run_console(settings: Any) -> None:
     from bot.app import bootstrap, sqlite_path
     from bot.core.model import UserRef
     from bot.scheduling import DailyScheduler
+    from bot.storage.engine import DatabaseUnavailable
 
     typer.echo("Loading the question bank and the embedding model…", err=True)
     knowledge = _knowledge(settings, background=True)
     platform = ConsolePlatform(sys.stdout)
-    service = bootstrap(settings, platform, knowledge)
+    try:
+        service = bootstrap(settings, platform, knowledge)
+    except DatabaseUnavailable as exc:
+        raise UserError(str(exc)) from exc
     path = sqlite_path(settings.database_url)
     typer.echo(
         f"Model loaded in {knowledge.load_seconds:.1f}s: {len(knowledge.bank.items)} questions; "

@@ -98,9 +98,10 @@ def run(settings: Settings, http: bool = False, **_: Any) -> None:
     secret = validate_signing_secret(ssettings.signing_secret) if http else ""
     app_token = "" if http else validate_app_token(settings.slack_app_token)
     configure_logging(settings)
-    knowledge = load_knowledge(settings, background=True)
+    # The database first: a bad one is reported at once, before the model starts loading.
     store = SqlStore(settings.database_url, instance=settings.instance_id)
     try:
+        knowledge = load_knowledge(settings, background=True)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(settings, ssettings, bot_token, app_token, secret, knowledge, store))
     finally:

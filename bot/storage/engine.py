@@ -5,11 +5,51 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, pool
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, pool
 
 BUSY_TIMEOUT_MS = 15_000
 IMMEDIATE = "qotd_sqlite_immediate"
 """Execution option: SQLite transactions start with ``BEGIN IMMEDIATE`` (the write lock)."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened or written; the message says which and what to do."""
+
+
+def unavailable(url: str | URL, error: BaseException) -> DatabaseUnavailable:
+    """``error`` from opening or migrating the database at ``url`` as one sentence for people."""
+    parsed = make_url(url)
+    orig = getattr(error, "orig", None) or error
+    reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    low = reason.lower()
+    if parsed.get_backend_name() == "sqlite":
+        where = parsed.database or "(in memory)"
+        if "readonly" in low or "read-only" in low or isinstance(error, PermissionError):
+            return DatabaseUnavailable(
+                f"The database {where} is read-only ({reason}): give the user running qotd "
+                "write access to the file and its directory, or set QOTD_DATABASE_URL to a "
+                "writable place."
+            )
+        if "not a database" in low or "malformed" in low or "corrupt" in low:
+            return DatabaseUnavailable(
+                f"The database {where} is damaged or not a qotd SQLite file ({reason}): "
+                "restore it from a backup, or move it aside and start again with an empty one."
+            )
+        return DatabaseUnavailable(
+            f"Cannot open the database {where} ({reason}): check that its directory exists "
+            "and is writable, or set QOTD_DATABASE_URL."
+        )
+    shown = parsed.render_as_string(hide_password=True)
+    if "read-only" in low or "permission denied" in low:
+        return DatabaseUnavailable(
+            f"The database at {shown} refuses writes ({reason}): point QOTD_DATABASE_URL at "
+            "the primary server, with a user that may create tables and write."
+        )
+    return DatabaseUnavailable(
+        f"Cannot use the database at {shown} ({reason}): check that the server is running "
+        "and reachable, and the host, port, user, password and database name in "
+        "QOTD_DATABASE_URL."
+    )
 
 
 def make_engine(url: str) -> Engine:
@@ -24,7 +64,10 @@ def make_engine(url: str) -> Engine:
         # One shared connection, or every checkout would see its own empty database.
         kwargs["poolclass"] = pool.StaticPool
     elif not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise unavailable(url, error) from error
     engine = create_engine(url, **kwargs)
     _tune_sqlite(engine)
     return engine

@@ -7,8 +7,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
-from bot.storage.engine import make_engine, writer
+from bot.storage.engine import make_engine, unavailable, writer
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -33,11 +34,22 @@ def upgrade_connection(connection: Connection) -> None:
 
 
 def migrate_engine(engine: Engine) -> None:
-    """Migrate to head in one locked transaction, so racing processes migrate one at a time."""
-    with writer(engine).connect() as connection, connection.begin():
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        upgrade_connection(connection)
+    """Migrate to head in one locked transaction, so racing processes migrate one at a time.
+
+    The transaction also writes (a no-op update), so a read-only database is refused here,
+    at start-up, not at the first answer. Any failure is a ``DatabaseUnavailable`` that says
+    what to do.
+    """
+    try:
+        with writer(engine).connect() as connection, connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
+            upgrade_connection(connection)
+            connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    except (DBAPIError, OSError) as error:
+        raise unavailable(engine.url, error) from error
 
 
 def upgrade(url: str) -> None:
