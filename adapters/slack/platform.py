@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -10,11 +11,15 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
@@ -39,23 +44,74 @@ HISTORY_PAGES = 5
 ChannelLost = Callable[[ChannelRef, PlatformError], Awaitable[None]]
 
 
+SENDS = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.update",
+        "files.completeUploadExternal",
+        "files.upload",
+    }
+)
+"""Methods that post something: a repeat of one Slack accepted would show it twice."""
+
+
+class UnlessSent(AsyncRetryHandler):
+    """A retry handler that never repeats a send: a 5xx or a dropped connection may follow
+    Slack's acceptance of the message (a proxy's 503), and Slack has no idempotent send."""
+
+    def __init__(self, inner: AsyncRetryHandler) -> None:
+        super().__init__(inner.max_retry_count, inner.interval_calculator)
+        self.inner = inner
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.rsplit("/", 1)[-1] in SENDS:
+            return False
+        return await self.inner._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def web_client(token: str, base_url: str, *, retries: int = 3) -> AsyncWebClient:
-    """An AsyncWebClient that retries 429s (after Retry-After), 5xx and dropped connections."""
+    """An AsyncWebClient that retries 429s (after Retry-After), and 5xx and dropped
+    connections of everything but sends.
+
+    Question posts and their history lookups bypass these retries (``SlackPlatform`` makes
+    them without): the core retries those itself, looking the key up before any re-send.
+    """
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=retries),
-            AsyncServerErrorRetryHandler(max_retry_count=retries),
-            AsyncConnectionErrorRetryHandler(max_retry_count=retries),
+            UnlessSent(AsyncServerErrorRetryHandler(max_retry_count=retries)),
+            UnlessSent(AsyncConnectionErrorRetryHandler(max_retry_count=retries)),
         ],
     )
 
 
+def without_retries(client: AsyncWebClient) -> AsyncWebClient:
+    """The same client (token, URL, session) with no retry handlers of its own."""
+    bare = copy.copy(client)
+    bare.retry_handlers = []
+    return bare
+
+
 def platform_error(method: str, exc: Exception) -> PlatformError:
-    """A Slack failure as the core's PlatformError (permanent when retrying cannot help)."""
+    """A Slack failure as the core's PlatformError (permanent when retrying cannot help).
+
+    It is ``unsent`` when Slack refused the call (429) or the connection was never made.
+    """
     if not isinstance(exc, SlackApiError):
-        return PlatformError(f"Slack {method} failed: {exc!r}")
+        refused = isinstance(exc, aiohttp.ClientConnectorError)
+        return PlatformError(f"Slack {method} failed: {exc!r}", unsent=refused)
     code = str(exc.response.get("error", "")) or f"HTTP {exc.response.status_code}"
     retry_after: float | None = None
     if exc.response.status_code == 429:
@@ -63,7 +119,10 @@ def platform_error(method: str, exc: Exception) -> PlatformError:
         value = headers.get("retry-after") or 1
         retry_after = float(value[0] if isinstance(value, list) else value)
     return PlatformError(
-        f"Slack {method}: {code}", permanent=code in PERMANENT, retry_after=retry_after
+        f"Slack {method}: {code}",
+        permanent=code in PERMANENT,
+        retry_after=retry_after,
+        unsent=exc.response.status_code == 429,
     )
 
 
@@ -85,6 +144,9 @@ class SlackPlatform:
 
     def __init__(self, client: AsyncWebClient, on_channel_lost: ChannelLost | None = None) -> None:
         self.client = client
+        # Question posts and their lookups: the core retries them (with a lookup before any
+        # re-send), so slack_sdk must not retry them as well.
+        self.core_client = without_retries(client)
         self.on_channel_lost = on_channel_lost
         self._bot_id: str | None = None
 
@@ -93,11 +155,11 @@ class SlackPlatform:
 
         The key travels in the message's metadata (Slack has no idempotent send), where
         ``find_question`` looks for it. A lost channel is not reported here: the core pauses
-        it (and tells the admins).
+        it (and tells the admins). The question itself is sent once: the core retries it.
         """
         first, *more = render.messages(reply)
         metadata = {"event_type": QUESTION_EVENT, "event_payload": {"key": key}}
-        sent = await self._post(channel, reply, first, metadata=metadata)
+        sent = await self._post(channel, reply, first, metadata=metadata, client=self.core_client)
         ts = str(sent["ts"])
         for extra in more:
             await self._post(channel, reply, extra, thread_ts=ts)
@@ -115,7 +177,7 @@ class SlackPlatform:
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
             try:
-                page = await self.client.conversations_history(
+                page = await self.core_client.conversations_history(
                     channel=channel.channel,
                     oldest=f"{since.timestamp():.6f}",
                     limit=HISTORY_PAGE_SIZE,
@@ -230,12 +292,14 @@ class SlackPlatform:
         blocks: list[render.Block],
         thread_ts: str = "",
         metadata: dict[str, Any] | None = None,
+        client: AsyncWebClient | None = None,
     ) -> AsyncSlackResponse:
         extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
         if metadata:
             extra["metadata"] = metadata
         return await self._call(
             "chat.postMessage",
+            client=client,
             channel=channel.channel,
             blocks=blocks,
             text=render.fallback(reply),
@@ -244,9 +308,11 @@ class SlackPlatform:
             **extra,
         )
 
-    async def _call(self, method: str, **kwargs: Any) -> AsyncSlackResponse:
+    async def _call(
+        self, method: str, client: AsyncWebClient | None = None, **kwargs: Any
+    ) -> AsyncSlackResponse:
         try:
-            return await self.client.api_call(method, json=kwargs)
+            return await (client or self.client).api_call(method, json=kwargs)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             raise platform_error(method, exc) from exc
 

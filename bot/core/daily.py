@@ -5,18 +5,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.core import replies
 from bot.core.model import ChannelRef, Item, MessageRef, Post, Reply, Schedule
 from bot.core.ports import ChatPlatform, Metrics, NoMetrics, PlatformError, Store
-from bot.core.retry import DEFAULT_RETRY, RetryPolicy, Sleep, with_retries
-from bot.core.schedules import due_local_date, local_now, reveal_time
+from bot.core.retry import DEFAULT_RETRY, TRANSIENT_ERRORS, RetryPolicy, Sleep, with_retries
+from bot.core.schedules import due_local_date, local_now, reveal_time, zone
 from bot.core.selection import LOW_STOCK_DAYS, Selection, choose, eligible
 
-__all__ = ["CLAIM_TIMEOUT", "DEFAULT_RETRY", "DailySession", "RetryPolicy", "question_key"]
+__all__ = [
+    "CLAIM_TIMEOUT",
+    "DEFAULT_RETRY",
+    "DailySession",
+    "MaybePosted",
+    "RetryPolicy",
+    "question_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +44,26 @@ def question_key(post: Post) -> str:
     """The idempotency key of a claim's question post: whoever holds the claim (its first
     instance or one that took it over) posts with the same key, and only that claim does."""
     return f"qotd:{post.local_date}:{post.id}:{post.item_id}"
+
+
+def lookup_since(post: Post, schedule: Schedule, claimed_at: datetime) -> datetime:
+    """From when the platform is searched for a claim's post: the start of its local day (or
+    the claim, if earlier), less the clock skew.
+
+    A fixed point, not the latest takeover: a claim kept and taken over several times is
+    still searched back to its first send.
+    """
+    day = date.fromisoformat(post.local_date[:10])
+    start = datetime.combine(day, time(), zone(schedule.timezone))
+    return min(start, claimed_at) - CLOCK_SKEW
+
+
+FAILURES: tuple[type[BaseException], ...] = (PlatformError, *TRANSIENT_ERRORS)
+"""What a platform call raises when it fails."""
+
+
+class MaybePosted(PlatformError):
+    """Posting failed and the platform could not be asked whether it holds the post."""
 
 
 def pause_notice(channel: ChannelRef, error: BaseException) -> str:
@@ -162,22 +189,18 @@ class DailySession:
                 return None
             # Taking over a dead instance's claim: it may have posted before it could record.
             taken_over = existing is not None and post.id == existing.id
+            claimed_at = existing.created_at if existing is not None else post.created_at
+            since = lookup_since(post, schedule, claimed_at)
+            reply = replies.question_post(item, heading)
             try:
-                found = None
-                if existing is not None and taken_over:
-                    found = await self._find(post, existing.created_at - CLOCK_SKEW)
-                if found is not None:
-                    message = found
-                else:
-                    reply = replies.question_post(item, heading)
-                    message = await self._deliver(channel, reply, question_key(post))
+                message, found = await self._deliver(post, reply, since, look_first=taken_over)
             except PlatformError as exc:
-                await self._release(post, taken_over, exc)
+                await self._release(post, exc)
                 if exc.permanent:
                     await self._pause(channel, exc)
                 raise
             except BaseException as exc:
-                await self._release(post, taken_over, exc)
+                await self._release(post, exc)
                 raise
             await asyncio.to_thread(self._store.set_post_message, post.id, message)
         if selection and selection.low_stock:
@@ -189,8 +212,8 @@ class DailySession:
                 LOW_STOCK_DAYS,
             )
         self.metrics.post_made()
-        if found is not None:
-            log.info("recorded %s in %s for %s, posted by a dead instance", item.id, channel, day)
+        if found:
+            log.info("recorded %s in %s for %s, found on the platform", item.id, channel, day)
         else:
             log.info("posted %s in %s for %s", item.id, channel, day)
         stored = await asyncio.to_thread(self._store.get_post, post.id)
@@ -205,26 +228,17 @@ class DailySession:
             previous_topic = prev.topic
         return choose(self._items, schedule, cycle_posts, cycle, previous_topic, f"{channel}:{key}")
 
-    async def _find(self, post: Post, since: datetime) -> MessageRef | None:
-        """The question a dead instance posted for this claim before it could record it."""
-        key = question_key(post)
-        return await with_retries(
-            lambda: self._platform.find_question(post.channel, key, since),
-            self._retry,
-            self._sleep,
-            self.metrics,
-            f"looking for an unrecorded post in {post.channel}",
-        )
+    async def _release(self, post: Post, error: BaseException) -> None:
+        """Give up a claim whose posting failed, so that the next tick tries again, unless the
+        platform may hold its post.
 
-    async def _release(self, post: Post, taken_over: bool, error: BaseException) -> None:
-        """Give up a claim whose posting failed, so that the next tick tries again.
-
-        A claim taken over from a dead instance is kept unless the error is permanent: its
-        key is what finds the dead instance's post, and a new claim would have another key.
-        It is taken over (and looked for) again after the claim timeout.
+        The claim's key is what finds a post the platform accepted without saying so: the claim
+        is released only after a permanent refusal, or once a lookup after the last send found
+        nothing. Otherwise (the lookup failed too, or the send was cut short) it is kept, and
+        taken over and looked for again after the claim timeout.
         """
         permanent = isinstance(error, PlatformError) and error.permanent
-        if taken_over and not permanent:
+        if not permanent and (isinstance(error, MaybePosted) or not isinstance(error, Exception)):
             log.warning("keeping claim %s in %s for a later takeover", post.id, post.channel)
             return
         await asyncio.to_thread(self._store.release_post, post.id)
@@ -233,18 +247,45 @@ class DailySession:
         """A claim whose instance never recorded a message within the claim timeout."""
         return post.message is None and post.created_at < self._clock() - self._claim_timeout
 
-    async def _deliver(self, channel: ChannelRef, reply: Reply, key: str) -> MessageRef:
-        """Post the question with bounded retries of transient errors."""
-        return await self._retrying(
-            channel, lambda: self._platform.post_question(channel, reply, key=key)
-        )
+    async def _deliver(
+        self, post: Post, reply: Reply, since: datetime, *, look_first: bool
+    ) -> tuple[MessageRef, bool]:
+        """Post the question with bounded retries; the flag says it was found, not posted.
 
-    async def _retrying(
-        self, channel: ChannelRef, call: Callable[[], Awaitable[MessageRef]]
-    ) -> MessageRef:
-        return await with_retries(
-            call, self._retry, self._sleep, self.metrics, f"posting in {channel}"
-        )
+        The core alone retries question posts (the adapters do not), and before any re-send,
+        and first of all on a takeover, it asks the platform for the claim's key: a send the
+        platform accepted, even one answered with an error, is never repeated.
+        """
+        channel, key = post.channel, question_key(post)
+        sent = False
+
+        async def attempt() -> tuple[MessageRef, bool]:
+            nonlocal sent
+            if sent or look_first:
+                found = await self._platform.find_question(channel, key, since)
+                if found is not None:
+                    return found, True
+            sent = True
+            return await self._platform.post_question(channel, reply, key=key), False
+
+        try:
+            return await with_retries(
+                attempt, self._retry, self._sleep, self.metrics, f"posting in {channel}"
+            )
+        except PlatformError as exc:
+            if exc.permanent:
+                raise
+            error: BaseException = exc
+        except TRANSIENT_ERRORS as exc:
+            error = exc
+        # The last send may still have reached the platform: one more look decides.
+        try:
+            found = await self._platform.find_question(channel, key, since)
+        except FAILURES as exc:
+            raise MaybePosted(f"posting in {channel} failed ({error}); lookup failed") from exc
+        if found is None:
+            raise error
+        return found, True
 
     async def _pause(self, channel: ChannelRef, error: PlatformError) -> None:
         """Stop posting in a channel the platform refuses for good, and tell its admins."""
@@ -284,7 +325,16 @@ class DailySession:
                 "widen the filters with `/schedule topics=any` or add questions._",
             )
         thread = post.message
-        await self._retrying(post.channel, lambda: self._platform.reply_in_thread(thread, reply))
+        # A reveal has no key to look up, so a send the platform may have accepted is not
+        # repeated: only refusals (rate limits) are retried.
+        await with_retries(
+            lambda: self._platform.reply_in_thread(thread, reply),
+            self._retry,
+            self._sleep,
+            self.metrics,
+            f"revealing in {post.channel}",
+            only_unsent=True,
+        )
         return True
 
     async def reveal_due(self) -> int:

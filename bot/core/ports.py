@@ -33,15 +33,23 @@ class PlatformError(Exception):
 
     ``permanent`` means retrying cannot help (channel gone, bot removed, no permission); the
     channel is then paused and its admins told. Otherwise the call is retried with backoff,
-    after ``retry_after`` seconds when the platform said so (rate limits).
+    after ``retry_after`` seconds when the platform said so (rate limits). ``unsent`` means
+    the platform certainly did not act on the call (it refused it, or it never arrived), so
+    repeating a send cannot show it twice; any other failure of a send may hide a success.
     """
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        unsent: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.unsent = unsent
 
 
 class Metrics(Protocol):

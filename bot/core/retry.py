@@ -46,8 +46,14 @@ async def with_retries(
     sleep: Sleep,
     metrics: Metrics,
     what: str,
+    *,
+    only_unsent: bool = False,
 ) -> T:
-    """``call()``, retried on transient errors; permanent ones and the last failure propagate."""
+    """``call()``, retried on transient errors; permanent ones and the last failure propagate.
+
+    With ``only_unsent`` (a send that must not be repeated and cannot be looked up) only
+    failures the platform certainly did not act on are retried.
+    """
     failures = 0
     while True:
         try:
@@ -56,12 +62,15 @@ async def with_retries(
             if exc.permanent:
                 metrics.error("platform_permanent")
                 raise
-            retry_after = exc.retry_after
+            retry_after, unsent = exc.retry_after, exc.unsent
             error: BaseException = exc
         except TRANSIENT_ERRORS as exc:
-            retry_after, error = None, exc
+            retry_after, unsent, error = None, isinstance(exc, ConnectionRefusedError), exc
         failures += 1
         metrics.error("platform_transient")
+        if only_unsent and not unsent:
+            log.warning("%s failed, perhaps after reaching the platform: %s", what, error)
+            raise error
         if failures >= policy.attempts:
             log.warning("%s failed %d times: %s", what, failures, error)
             raise error

@@ -202,7 +202,7 @@ async def test_a_takeover_that_cannot_look_keeps_the_claim_and_looks_again_later
     [accepted] = platform.of("post")
     survivor = session(db_url, clock, platform, instance="host-b:2")
     clock.now += timedelta(minutes=6)
-    platform.fail_finds = NO_WAIT.attempts  # every attempt of this takeover fails
+    platform.fail_finds = NO_WAIT.attempts + 1  # every look of this takeover fails
     with pytest.raises(PlatformError):
         await survivor.post_if_due(CHANNEL)
     # Released, the claim would be posted again under a new key by the next tick.
@@ -213,6 +213,31 @@ async def test_a_takeover_that_cannot_look_keeps_the_claim_and_looks_again_later
     post = await survivor.post_if_due(CHANNEL)
     assert post is not None and post.message == accepted.target
     assert platform.of("post") == [accepted]
+
+
+@dataclass
+class AcceptingPlatform(RecordingPlatform):
+    """Takes the next ``accept_and_fail`` posts, then answers them with an error anyway."""
+
+    accept_and_fail: int = 0
+
+    async def post_question(self, channel: ChannelRef, reply: Reply, *, key: str) -> MessageRef:
+        ref = await super().post_question(channel, reply, key=key)
+        if self.accept_and_fail:
+            self.accept_and_fail -= 1
+            raise PlatformError("HTTP 503")
+        return ref
+
+
+async def test_a_post_accepted_but_answered_with_an_error_is_found_not_sent_again(
+    db_url: str,
+) -> None:
+    clock = Clock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC))
+    platform = AcceptingPlatform(accept_and_fail=5)
+    post = await session(db_url, clock, platform).post_if_due(CHANNEL)
+    [accepted] = platform.of("post")
+    assert post is not None and post.message == accepted.target
+    assert platform.finds == [accepted.key]  # looked up before the first re-send
 
 
 async def test_a_fresh_claim_posts_without_looking_on_the_platform(db_url: str) -> None:

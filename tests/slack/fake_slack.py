@@ -50,6 +50,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.canned: dict[str, list[Canned]] = {}
+        self.after_acting: dict[str, list[Canned]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.scopes = SCOPES
         self.channel_info: dict[str, Any] = {"is_member": True, "is_private": False}
@@ -87,6 +88,15 @@ class FakeSlack:
         """Serve these responses to the next calls of ``method``."""
         self.canned.setdefault(method, []).extend(responses)
 
+    def accept_then_answer(self, method: str, *responses: Canned) -> None:
+        """Carry out the next calls of ``method`` (a post lands in the history), then answer
+        them with these responses instead of success, as a proxy's 503 would."""
+        self.after_acting.setdefault(method, []).extend(responses)
+
+    def posted(self, channel: str) -> list[dict[str, Any]]:
+        """The top-level messages the bot posted in ``channel`` (its history, oldest first)."""
+        return [m for m in self.history.get(channel, []) if m.get("bot_id") == "BQOTD"]
+
     def remember(self, channel: str, message: dict[str, Any]) -> None:
         """Add a top-level message to the channel's history."""
         self.history.setdefault(channel, []).append(message)
@@ -121,7 +131,12 @@ class FakeSlack:
         if queued:
             canned = queued.pop(0)
             return web.json_response(canned.body, status=canned.status, headers=canned.headers)
-        return web.json_response(self._answer(method, body), headers=self._headers(method))
+        answer = self._answer(method, body)
+        after = self.after_acting.get(method)
+        if after:
+            canned = after.pop(0)
+            return web.json_response(canned.body, status=canned.status, headers=canned.headers)
+        return web.json_response(answer, headers=self._headers(method))
 
     def _headers(self, method: str) -> dict[str, str]:
         return {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
