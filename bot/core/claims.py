@@ -200,8 +200,8 @@ class Claim:
     """Stems of entity mentions, in order, foils (after 'unlike', 'than' ...) left out."""
     mentions: frozenset[str]
     """Stems of every entity mention, foils included."""
-    bound: dict[str, str]
-    """content stem -> the entity it is said of (the nearest entity named before it)."""
+    bound: dict[str, frozenset[str]]
+    """content stem -> the entities it is said of (the subjects of the clauses it is in)."""
     pronoun_led: bool
     """The clause opens with a pronoun ('it attends to ...'): its subject is elsewhere."""
 
@@ -405,11 +405,11 @@ def subject(c: Claim) -> str:
 
 def _bindings(
     ws: Sequence[str], stems: Sequence[str], content: set[int], known: set[str]
-) -> dict[str, str]:
-    """Each content stem -> the subject entity of its clause, the first entity named after a
+) -> dict[str, frozenset[str]]:
+    """Each content stem -> the subject entities of its clauses, the first entity named after a
     clause boundary ('the encoder reads the source, the decoder writes the target': source ->
     encoder, target -> decoder); a clause naming none keeps the previous one ('it')."""
-    out: dict[str, str] = {}
+    out: dict[str, set[str]] = {}
     groups: dict[str, str] = {}
     current, fresh, last = "", True, -9
     for i, s in enumerate(stems):
@@ -425,9 +425,9 @@ def _bindings(
             ):
                 current, fresh = s, False
             last = i
-        elif i in content and current and s not in out:
-            out[s] = groups.get(current, current)
-    return out
+        elif i in content and current:
+            out.setdefault(s, set()).add(groups.get(current, current))
+    return {s: frozenset(v) for s, v in out.items()}
 
 
 def swapped(point: Claim, said: Claim, entities: Iterable[str]) -> bool:
@@ -440,11 +440,12 @@ def swapped_stem(point: Claim, said: Claim, entities: Iterable[str]) -> str:
     """The stem whose entity ``said`` exchanges (see ``swapped``), or ''."""
     roles = set(entities) | set(COUNTERPARTS)
     for s, mine in point.bound.items():
-        theirs = said.bound.get(s, "")
-        if s in _GENERIC or s in roles or not theirs or theirs == mine:
+        theirs = said.bound.get(s, frozenset())
+        if s in _GENERIC or s in roles or not theirs or theirs & mine:
             continue
-        if mine not in said.mentions:
+        if not mine <= said.mentions:
             continue
-        if theirs in roles and (theirs in point.mentions or theirs == COUNTERPARTS.get(mine)):
+        counterparts = {COUNTERPARTS.get(m, "") for m in mine}
+        if theirs <= roles and (theirs & point.mentions or theirs & counterparts):
             return s
     return ""
