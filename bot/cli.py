@@ -186,34 +186,57 @@ def grade(
     answer: Annotated[str, typer.Argument(help="The answer to grade.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Grade ANSWER against item ITEM_ID's key points."""
+    """Grade ANSWER against item ITEM_ID's key points.
+
+    With ``-`` each stdin line is one ``{"item_id": …, "answer": …}`` JSON object, graded as it
+    is read. A line that cannot be graded is reported (on stderr; with ``--json`` also as
+    ``{"line": N, "error": …}`` in its place on stdout) and the rest are still graded; the exit
+    status is then 2.
+    """
     knowledge = _knowledge(_settings())
-    if item_id == "-":
-        requests = []
-        for number, line in enumerate(_lines("-"), 1):
-            try:
-                data = json.loads(line)
-                requests.append((str(data["item_id"]), str(data["answer"])))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise UserError(
-                    f'stdin line {number}: expected {{"item_id": …, "answer": …}} JSON ({exc}).'
-                ) from exc
+    if item_id != "-":
+        _grade_one(knowledge, item_id, answer, as_json)
+        return
+    failed = total = 0
+    for number, line in enumerate(_lines("-"), 1):
+        total += 1
+        try:
+            wanted, text = _grade_request(line)
+            _grade_one(knowledge, wanted, text, as_json)
+        except UserError as exc:
+            failed += 1
+            typer.echo(f"stdin line {number}: {exc}", err=True)
+            if as_json:
+                typer.echo(json.dumps({"line": number, "error": str(exc)}, ensure_ascii=False))
+    if failed:
+        raise UserError(f"{failed} of {total} stdin line(s) could not be graded (see above).")
+
+
+def _grade_request(line: str) -> tuple[str, str]:
+    """``(item_id, answer)`` from one stdin line, or a UserError saying what it should be."""
+    try:
+        data = json.loads(line)
+        return str(data["item_id"]), str(data["answer"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserError(
+            f'expected {{"item_id": …, "answer": …}} JSON ({type(exc).__name__}: {exc}).'
+        ) from exc
+
+
+def _grade_one(knowledge: Any, wanted: str, text: str, as_json: bool) -> None:
+    item = knowledge.bank.by_id.get(wanted)
+    if item is None:
+        raise UserError(f"No item `{wanted}` in the bank. `qotd content export` lists ids.")
+    result = knowledge.grader.grade(item, text)
+    if as_json:
+        typer.echo(json.dumps(grade_json(result), ensure_ascii=False))
     else:
-        requests = [(item_id, answer)]
-    for wanted, text in requests:
-        item = knowledge.bank.by_id.get(wanted)
-        if item is None:
-            raise UserError(f"No item `{wanted}` in the bank. `qotd content export` lists ids.")
-        result = knowledge.grader.grade(item, text)
-        if as_json:
-            typer.echo(json.dumps(grade_json(result), ensure_ascii=False))
-        else:
-            typer.echo(f"{result.score}/100 on {item.id}")
-            typer.echo("covered: " + ("; ".join(result.covered) or "-"))
-            typer.echo("contradicted: " + ("; ".join(result.contradicted) or "-"))
-            typer.echo("missed: " + ("; ".join(result.missed) or "-"))
-            if not result.attempt:
-                typer.echo("(not an answer attempt)")
+        typer.echo(f"{result.score}/100 on {item.id}")
+        typer.echo("covered: " + ("; ".join(result.covered) or "-"))
+        typer.echo("contradicted: " + ("; ".join(result.contradicted) or "-"))
+        typer.echo("missed: " + ("; ".join(result.missed) or "-"))
+        if not result.attempt:
+            typer.echo("(not an answer attempt)")
 
 
 def grade_json(result: Any) -> dict[str, Any]:
