@@ -1,0 +1,38 @@
+"""docker-compose.yml follows docs/RELIABILITY.md: one Discord instance, tokens where used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+COMPOSE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
+
+
+def services() -> dict[str, dict[str, Any]]:
+    loaded: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())  # resolves the << merges
+    return dict(loaded["services"])
+
+
+def test_exactly_one_instance_gets_the_discord_token_and_it_runs_discord() -> None:
+    discord = {n: s for n, s in services().items() if "DISCORD_TOKEN" in s.get("environment", {})}
+    assert list(discord) == ["discord"]
+    [service] = discord.values()
+    assert service["command"] == ["run", "discord"]
+    assert service.get("deploy", {}).get("replicas", 1) == 1
+
+
+def test_the_slack_instances_get_only_slack_tokens_and_run_slack() -> None:
+    slack = {n: s for n, s in services().items() if "SLACK_BOT_TOKEN" in s.get("environment", {})}
+    assert len(slack) == 2
+    for service in slack.values():
+        assert service["command"] == ["run", "slack"]
+        assert "DISCORD_TOKEN" not in service["environment"]
+
+
+def test_every_instance_has_its_own_id_and_ops_port() -> None:
+    bots = [s for n, s in services().items() if n != "db"]
+    assert len({s["environment"]["QOTD_INSTANCE_ID"] for s in bots}) == len(bots)
+    assert len({p for s in bots for p in s["ports"]}) == len(bots)
+    assert all(s["depends_on"]["db"]["condition"] == "service_healthy" for s in bots)
