@@ -119,3 +119,13 @@ async def test_reveal_names_the_threads_misconceptions(
         in reveal.reply.text.split("Misconceptions")[1]
     )
     assert "👏" not in reveal.reply.text
+
+
+async def test_reversed_direction_is_contradicted(
+    service: QotdService, platform: RecordingPlatform
+) -> None:
+    text = await feedback_for(
+        service, platform, "LoRA saves compute but it needs much more memory than full fine-tuning."
+    )
+    assert "❌ You said “it needs much more memory than full fine-tuning.”" in text
+    assert "the reference says: LoRA adapts a model efficiently with minimal memory" in text
