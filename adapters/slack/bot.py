@@ -16,7 +16,7 @@ from adapters.slack.platform import SlackPlatform
 from adapters.slack.signing import SignedRequests
 from bot.app import Knowledge
 from bot.core.model import ChannelRef, Schedule
-from bot.core.ports import PlatformError, Store
+from bot.core.ports import InboxStore, PlatformError, Store
 from bot.core.service import QotdService
 from bot.scheduling import DailyScheduler
 
@@ -31,6 +31,7 @@ class SlackBot:
         client: AsyncWebClient,
         knowledge: Knowledge,
         store: Store,
+        inbox: InboxStore,
         *,
         signing_secret: str = "",
         admins: frozenset[str] = frozenset(),
@@ -51,7 +52,11 @@ class SlackBot:
         )
         self.scheduler = DailyScheduler(self.service)
         self.listeners = Listeners(
-            self.service, Members(client, admin_cache_seconds), self.channel_seen
+            self.service,
+            Members(client, admin_cache_seconds),
+            self.channel_seen,
+            inbox,
+            inline=process_before_response,
         )
         self.app = AsyncApp(
             client=client,

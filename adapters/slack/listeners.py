@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import re
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -14,15 +16,18 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack import doctor, render, suggest
 from adapters.slack.members import PLATFORM, Members
+from bot.core.inbox import Inbox
 from bot.core.model import (
     ChannelRef,
     CommandInvocation,
+    Delivery,
     IncomingMessage,
     MessageRef,
     Reply,
     UserRef,
 )
-from bot.core.service import QotdService
+from bot.core.ports import InboxStore
+from bot.core.service import QotdService, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +44,7 @@ FAILED = Reply(
 )
 
 ChannelSeen = Callable[[ChannelRef], Awaitable[None]]
-
-
-class Deliveries:
-    """Event ids already handled, so Slack's retried deliveries are processed once."""
-
-    def __init__(self, remember: int = 10_000) -> None:
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._remember = remember
-
-    def first_time(self, event_id: str) -> bool:
-        """True the first time ``event_id`` is offered."""
-        if event_id in self._seen:
-            return False
-        self._seen[event_id] = None
-        if len(self._seen) > self._remember:
-            self._seen.popitem(last=False)
-        return True
+EventListener = Callable[[dict[str, Any], dict[str, Any], Any], Awaitable[None]]
 
 
 def incoming(event: dict[str, Any], team: str, bot_user_id: str, user: UserRef) -> IncomingMessage:
@@ -86,34 +75,75 @@ async def respond_with(respond: AsyncRespond, reply: Reply, share: bool = False)
 class Listeners:
     """Translates Bolt requests into core calls; the core decides what is said."""
 
-    def __init__(self, service: QotdService, members: Members, on_channel: ChannelSeen) -> None:
+    def __init__(
+        self,
+        service: QotdService,
+        members: Members,
+        on_channel: ChannelSeen,
+        inbox: InboxStore,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        inline: bool = False,
+    ) -> None:
         self.service = service
         self.members = members
         self.on_channel = on_channel
-        self.deliveries = Deliveries()
+        self.inbox = Inbox(inbox, self.handle, clock)
+        self._clock = clock
+        self._inline = inline
+        """Process events before answering Slack (Bolt's process_before_response)."""
+        self._running: set[asyncio.Task[None]] = set()
+        self.events: dict[str, EventListener] = {
+            "message": self.on_message,
+            "app_mention": self.on_mention,
+            "member_joined_channel": self.on_joined,
+        }
         self.heard: set[str] = set()
         """Channels a plain message event came from (doctor: thread replies can arrive)."""
 
     def register(self, app: AsyncApp) -> None:
-        """Attach every listener to the Bolt app."""
-        app.middleware(self.once_per_event)
-        app.event("message")(self.on_message)
-        app.event("app_mention")(self.on_mention)
-        app.event("member_joined_channel")(self.on_joined)
+        """Attach every listener to the Bolt app; events go through the inbox."""
+        app.middleware(self.record_first)
         app.command("/qotd")(self.on_command)
         app.action(ACTIONS)(self.on_action)
         app.view(suggest.CALLBACK_ID)(self.on_suggestion)
 
-    async def once_per_event(
-        self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    async def record_first(
+        self, body: dict[str, Any], context: Any, next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
-        """Acknowledge a retried delivery of an event already handled, without handling it."""
-        event_id = body.get("event_id")
-        if isinstance(event_id, str) and not self.deliveries.first_time(event_id):
-            log.info("ignoring a retried delivery of event %s", event_id)
+        """Events API deliveries: committed to the inbox before Bolt acknowledges them, then
+        processed from that record, once, whatever the retries and instances.
+
+        Runs after Bolt's signature check and before its acknowledgement (this returns it).
+        """
+        event_id, event = body.get("event_id"), body.get("event") or {}
+        if not isinstance(event_id, str) or event.get("type") not in self.events:
+            await next()
+            return None
+        record = {"body": body, "bot_user_id": str(context.get("bot_user_id") or "")}
+        delivery = Delivery(PLATFORM, event_id, json.dumps(record), self._clock())
+        if not await self.inbox.receive(delivery):
+            log.info("ignoring a repeated delivery of event %s", event_id)
             return BoltResponse(status=200, body="")
-        await next()
-        return None
+        if self._inline:
+            await self.inbox.process(delivery)
+        else:
+            self._spawn(self.inbox.process(delivery))
+        return BoltResponse(status=200, body="")
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._running.add(task)  # a reference, or the task could be collected mid-way
+        task.add_done_callback(self._running.discard)
+
+    async def handle(self, delivery: Delivery) -> None:
+        """Process a recorded event: its listener, called as Bolt would call it."""
+        record = json.loads(delivery.payload)
+        body: dict[str, Any] = record["body"]
+        event: dict[str, Any] = body.get("event") or {}
+        listener = self.events.get(str(event.get("type")))
+        if listener is not None:
+            await listener(event, body, {"bot_user_id": record.get("bot_user_id", "")})
 
     async def on_message(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
         """Members' messages: answers in threads, DMs; mentions are left to ``on_mention``."""

@@ -19,6 +19,7 @@ from adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.app import configure_logging, learning_options, load_knowledge
 from bot.http_service import serve_ops
 from bot.settings import Settings
+from bot.storage.inbox_store import SqlInbox
 from bot.storage.sql_store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ async def _serve(
         client,
         knowledge,
         store,
+        SqlInbox(settings.database_url, instance=store.instance),
         signing_secret=secret,
         admins=settings.admin_ids,
         admin_cache_seconds=ssettings.admin_cache_seconds,

@@ -331,3 +331,17 @@ class Suggestion:
     status: str = "pending"
     reason: str = ""
     duplicate_of: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event as a platform delivered it, recorded in the inbox before it is acknowledged.
+
+    ``key`` is the platform's id of the event (Slack's ``event_id``), the same in every
+    redelivery; ``payload`` is what the adapter needs to process it again (JSON).
+    """
+
+    platform: str
+    key: str
+    payload: str
+    received_at: datetime

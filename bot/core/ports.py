@@ -13,6 +13,7 @@ import numpy.typing as npt
 from bot.core.model import (
     Attempt,
     ChannelRef,
+    Delivery,
     MessageRef,
     Post,
     PracticeCard,
@@ -251,6 +252,20 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class InboxStore(Protocol):
+    """Platform deliveries, committed before they are acknowledged (``bot.core.inbox``)."""
+
+    def receive_delivery(self, delivery: Delivery, now: datetime, lease: timedelta) -> bool:
+        """Record a delivery and claim it for this instance; False for a repeat of one
+        already done, or being processed by an instance that renewed its claim within
+        ``lease``. Raises when it cannot be written."""
+        ...
+
+    def finish_delivery(self, platform: str, key: str, now: datetime) -> None:
+        """Mark a delivery processed (its payload is no longer kept)."""
         ...
 
 

@@ -128,3 +128,25 @@ class NoticeRow(Base):
     )
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class InboxRow(Base):
+    """A platform delivery, committed before it was acknowledged (``bot.core.inbox``).
+
+    ``key`` is the platform's event id; ``claimed_by``/``claimed_at`` say which instance is
+    processing it (taken over when older than the lease), ``tries`` how often processing
+    started, ``done_at`` when it finished (the payload is then cleared).
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("platform", "key", name="uq_inbox_platform_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(128), default="")
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tries: Mapped[int] = mapped_column(Integer, default=1)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)

@@ -20,6 +20,7 @@ from adapters.slack.settings import EVENTS_PATH
 from bot.charts import progress_chart
 from bot.core.daily import RetryPolicy
 from bot.core.model import Attempt, ChannelRef, Schedule, Suggestion, UserRef
+from bot.storage.inbox_store import SqlInbox
 from bot.storage.learning_store import SqlLearningStore
 from bot.storage.sql_store import SqlStore
 from tests.core.items import small_bank
@@ -52,6 +53,7 @@ async def slack(tmp_path: Path) -> AsyncIterator[Harness]:
         web_client("xoxb-test-token", f"{fake.url}api/"),
         knowledge,
         store,
+        SqlInbox(url),
         signing_secret=SECRET,
         process_before_response=True,
         retry=RetryPolicy(attempts=2, base_seconds=0.01),

@@ -15,6 +15,7 @@ from adapters.slack.settings import EVENTS_PATH
 from bot.app import Knowledge
 from bot.core.daily import RetryPolicy
 from bot.core.model import ChannelRef, Schedule
+from bot.storage.inbox_store import SqlInbox
 from bot.storage.sql_store import SqlStore
 from tests.slack.fake_slack import SECRET, TEAM, FakeSlack, Signer
 
@@ -62,6 +63,7 @@ def make_bot(
         web_client("xoxb-test-token", f"{fake.url}api/"),
         knowledge,
         store,
+        SqlInbox(f"sqlite:///{db}"),
         signing_secret=SECRET,
         process_before_response=process_before_response,
         retry=RetryPolicy(attempts=2, base_seconds=0.01),

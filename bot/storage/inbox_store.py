@@ -1,0 +1,86 @@
+"""The ``InboxStore`` port on SQLAlchemy: deliveries keyed by the platform's event id."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import CursorResult, pool, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.core.model import Delivery
+from bot.storage.engine import make_engine, writer
+from bot.storage.migrate import migrate_engine
+from bot.storage.sql_store import instance_id
+from bot.storage.tables import InboxRow
+
+
+class SqlInbox:
+    """The inbox table; ``UNIQUE(platform, key)`` decides which delivery is the first."""
+
+    def __init__(self, url: str, instance: str = "") -> None:
+        self.instance = instance or instance_id()
+        self._engine = make_engine(url)
+        self._writer = writer(self._engine)
+        shared = isinstance(self._engine.pool, pool.StaticPool)
+        self._turn: AbstractContextManager[object] = threading.RLock() if shared else nullcontext()
+        migrate_engine(self._engine)
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with (
+            self._turn,
+            Session(self._writer, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    def receive_delivery(self, delivery: Delivery, now: datetime, lease: timedelta) -> bool:
+        """Insert the delivery claimed by this instance; on a repeat, take it over only if it
+        is not done and its claim is older than ``lease`` (one conditional UPDATE, so of
+        racing instances one wins)."""
+        row = InboxRow(
+            platform=delivery.platform,
+            key=delivery.key,
+            payload=delivery.payload,
+            received_at=delivery.received_at,
+            claimed_by=self.instance,
+            claimed_at=now,
+            tries=1,
+        )
+        try:
+            with self._write() as session:
+                session.add(row)
+            return True
+        except IntegrityError:
+            pass  # delivered before: done, in progress, or abandoned
+        with self._write() as session:
+            result = session.execute(
+                update(InboxRow)
+                .where(
+                    InboxRow.platform == delivery.platform,
+                    InboxRow.key == delivery.key,
+                    InboxRow.done_at.is_(None),
+                    InboxRow.claimed_at < now - lease,
+                )
+                .values(claimed_by=self.instance, claimed_at=now, tries=InboxRow.tries + 1)
+            )
+            return cast(CursorResult[object], result).rowcount == 1
+
+    def finish_delivery(self, platform: str, key: str, now: datetime) -> None:
+        """Mark the delivery done and drop its payload (member text is not kept longer)."""
+        with self._write() as session:
+            session.execute(
+                update(InboxRow)
+                .where(InboxRow.platform == platform, InboxRow.key == key)
+                .where(InboxRow.done_at.is_(None))
+                .values(done_at=now, payload="")
+            )
+
+    def close(self) -> None:
+        """Release connections."""
+        self._engine.dispose()
