@@ -57,7 +57,8 @@ _CHATTER_TEXT = """
     nice great good cool awesome interesting lol lmao haha hahaha wow love tough hard
     following follow followed subscribed watching bump ty thx thanks thank agree agreed same
     question one today tomorrow later idk dunno pass skip yeah yep nope ok okay hmm fun
-    tricky easy cheers mate guys folks everyone all gonna wait see here me too
+    tricky easy cheers mate guys folks everyone all gonna wait see here me too bookmark
+    bookmarking bookmarked saving saved prep tbh flashbacks passing
 """
 CHATTER: frozenset[str] = frozenset(_CHATTER_TEXT.split())
 """Words of thread chatter that, alone, never make an answer."""
@@ -272,7 +273,12 @@ class Grader:
         if fuzz.ratio(_normalised(text), _normalised(item.question)) >= ECHO_RATIO:
             return "echo"
         said = _stems(text)
-        if said and said <= self._stems_of(item).question:
+        question = self._stems_of(item).question
+        if said and said <= question:
+            return "echo"
+        # the question asked back in other words: only questions, mostly the question's words
+        asks = [p for p in re.split(r"(?<=[.!?])\s+", text.strip()) if p]
+        if asks and all(p.endswith("?") for p in asks) and len(said & question) * 2 >= len(said):
             return "echo"
         fragments = [f for f in _FRAGMENT.split(text) if tokens(f)]
         function = [w for w in tokens(text) if w in STOPWORDS]

@@ -129,3 +129,12 @@ async def test_reversed_direction_is_contradicted(
     )
     assert "❌ You said “it needs much more memory than full fine-tuning.”" in text
     assert "the reference says: LoRA adapts a model efficiently with minimal memory" in text
+
+
+async def test_question_asked_back_in_other_words_earns_nothing(
+    service: QotdService, platform: RecordingPlatform
+) -> None:
+    text = await feedback_for(
+        service, platform, "So what distinguishes LoRA and QLoRA when you fine-tune an LLM?"
+    )
+    assert "repeats the question" in text
