@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         description="A post claimed by an instance that recorded no message for this long "
         "(it died mid-post) is taken over by another instance.",
     )
+    inbox_lease_seconds: int = Field(
+        60,
+        ge=5,
+        description="An event acknowledged but left unprocessed this long (its instance died) "
+        "is processed by another instance; a restarted instance with the same "
+        "QOTD_INSTANCE_ID takes its own at once.",
+    )
     post_retries: int = Field(
         4, ge=1, le=10, description="Attempts at a post when the platform fails transiently."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -15,6 +16,7 @@ from adapters.slack.members import Members
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.signing import SignedRequests
 from bot.app import Knowledge
+from bot.core.inbox import LEASE
 from bot.core.model import ChannelRef, Schedule
 from bot.core.ports import InboxStore, PlatformError, Store
 from bot.core.service import QotdService
@@ -37,6 +39,7 @@ class SlackBot:
         admins: frozenset[str] = frozenset(),
         admin_cache_seconds: float = 300,
         process_before_response: bool = False,
+        inbox_lease: timedelta = LEASE,
         **service_options: Any,
     ) -> None:
         self.platform = SlackPlatform(client, on_channel_lost=self.pause_channel)
@@ -57,6 +60,7 @@ class SlackBot:
             self.channel_seen,
             inbox,
             inline=process_before_response,
+            lease=inbox_lease,
         )
         self.app = AsyncApp(
             client=client,
@@ -67,19 +71,25 @@ class SlackBot:
         )
         self.listeners.register(self.app)
         self._known: set[ChannelRef] = set()
+        self._sweeping: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Start the daily scheduler (once per process) and catch up on missed posts."""
+        """Start the daily scheduler and the inbox sweep (once per process), then catch up
+        on missed posts; events acknowledged but not processed before are processed now."""
         if self.scheduler.running:
             return
+        self._sweeping = asyncio.create_task(self.listeners.inbox.run())
         store = self.service.store
         self.scheduler.start(await asyncio.to_thread(store.list_channels))
         made = await self.service.start()
         log.info("qotd on Slack started; %d missed question(s) posted", made)
 
     def stop(self) -> None:
-        """Stop the scheduler."""
+        """Stop the scheduler and the inbox sweep."""
         self.scheduler.shutdown()
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+            self._sweeping = None
 
     def schedule_changed(self, channel: ChannelRef, schedule: Schedule) -> None:
         """The core's schedule listener: reschedule the channel's daily slot."""

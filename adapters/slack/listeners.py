@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -16,7 +16,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack import doctor, render, suggest
 from adapters.slack.members import PLATFORM, Members
-from bot.core.inbox import Inbox
+from bot.core.inbox import LEASE, Inbox
 from bot.core.model import (
     ChannelRef,
     CommandInvocation,
@@ -84,11 +84,12 @@ class Listeners:
         *,
         clock: Callable[[], datetime] = utc_now,
         inline: bool = False,
+        lease: timedelta = LEASE,
     ) -> None:
         self.service = service
         self.members = members
         self.on_channel = on_channel
-        self.inbox = Inbox(inbox, self.handle, clock)
+        self.inbox = Inbox(inbox, self.handle, clock, platform=PLATFORM, lease=lease)
         self._clock = clock
         self._inline = inline
         """Process events before answering Slack (Bolt's process_before_response)."""
@@ -114,7 +115,8 @@ class Listeners:
         """Events API deliveries: committed to the inbox before Bolt acknowledges them, then
         processed from that record, once, whatever the retries and instances.
 
-        Runs after Bolt's signature check and before its acknowledgement (this returns it).
+        Runs after Bolt's signature check and before its acknowledgement (this returns it);
+        a delivery that cannot be recorded gets a 503 instead, so Slack sends it again.
         """
         event_id, event = body.get("event_id"), body.get("event") or {}
         if not isinstance(event_id, str) or event.get("type") not in self.events:
@@ -122,7 +124,19 @@ class Listeners:
             return None
         record = {"body": body, "bot_user_id": str(context.get("bot_user_id") or "")}
         delivery = Delivery(PLATFORM, event_id, json.dumps(record), self._clock())
-        if not await self.inbox.receive(delivery):
+        try:
+            fresh = await self.inbox.receive(delivery)
+        except Exception as exc:
+            # Not acknowledged, so Slack delivers it again (at once, after 1 and 5 minutes).
+            log.error(
+                "could not record Slack event %s, so it is not acknowledged: Slack retries it "
+                "(%s: %s)",
+                event_id,
+                type(exc).__name__,
+                getattr(exc, "orig", None) or exc,  # the driver's reason, not the SQL and body
+            )
+            return BoltResponse(status=503, body="")
+        if not fresh:
             log.info("ignoring a repeated delivery of event %s", event_id)
             return BoltResponse(status=200, body="")
         if self._inline:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -139,6 +140,7 @@ async def _serve(
         signing_secret=secret,
         admins=settings.admin_ids,
         admin_cache_seconds=ssettings.admin_cache_seconds,
+        inbox_lease=timedelta(seconds=settings.inbox_lease_seconds),
         **settings.service_options(),
         **learning_options(settings),
     )

@@ -338,10 +338,12 @@ class Delivery:
     """One event as a platform delivered it, recorded in the inbox before it is acknowledged.
 
     ``key`` is the platform's id of the event (Slack's ``event_id``), the same in every
-    redelivery; ``payload`` is what the adapter needs to process it again (JSON).
+    redelivery; ``payload`` is what the adapter needs to process it again (JSON); ``tries``
+    how often its processing started.
     """
 
     platform: str
     key: str
     payload: str
     received_at: datetime
+    tries: int = 1

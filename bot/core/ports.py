@@ -268,6 +268,22 @@ class InboxStore(Protocol):
         """Mark a delivery processed (its payload is no longer kept)."""
         ...
 
+    def claim_unfinished(
+        self, platform: str, now: datetime, lease: timedelta, limit: int, orphaned_before: datetime
+    ) -> list[Delivery]:
+        """Claim up to ``limit`` unfinished deliveries nobody is processing: claimed longer
+        than ``lease`` ago, or claimed under this instance's name before ``orphaned_before``
+        (by its previous run), oldest first."""
+        ...
+
+    def renew_deliveries(self, platform: str, keys: Sequence[str], now: datetime) -> None:
+        """Renew this instance's claims of the deliveries it is still processing."""
+        ...
+
+    def prune_deliveries(self, before: datetime) -> int:
+        """Forget deliveries done before ``before`` (no repeat arrives that late)."""
+        ...
+
 
 class LearningStore(Protocol):
     """Persistence of the learning loop (synchronous; call via a thread)."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import CursorResult, pool, update
+from sqlalchemy import CursorResult, and_, delete, or_, pool, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,6 +80,52 @@ class SqlInbox:
                 .where(InboxRow.done_at.is_(None))
                 .values(done_at=now, payload="")
             )
+
+    def claim_unfinished(
+        self, platform: str, now: datetime, lease: timedelta, limit: int, orphaned_before: datetime
+    ) -> list[Delivery]:
+        """Unfinished deliveries nobody is processing, claimed for this instance, oldest
+        first; each by a conditional UPDATE, so racing instances share them out."""
+        free = or_(
+            InboxRow.claimed_at < now - lease,
+            and_(InboxRow.claimed_by == self.instance, InboxRow.claimed_at < orphaned_before),
+        )
+        claimed: list[Delivery] = []
+        with self._write() as session:
+            rows = session.scalars(
+                select(InboxRow)
+                .where(InboxRow.platform == platform, InboxRow.done_at.is_(None), free)
+                .order_by(InboxRow.received_at, InboxRow.id)
+                .limit(limit)
+            ).all()
+            for row in rows:
+                result = session.execute(
+                    update(InboxRow)
+                    .where(InboxRow.id == row.id, InboxRow.done_at.is_(None), free)
+                    .values(claimed_by=self.instance, claimed_at=now, tries=InboxRow.tries + 1)
+                    .execution_options(synchronize_session=False)
+                )
+                if cast(CursorResult[object], result).rowcount == 1:
+                    claimed.append(
+                        Delivery(row.platform, row.key, row.payload, row.received_at, row.tries + 1)
+                    )
+        return claimed
+
+    def renew_deliveries(self, platform: str, keys: Sequence[str], now: datetime) -> None:
+        """Move this instance's claims of ``keys`` to ``now``."""
+        with self._write() as session:
+            session.execute(
+                update(InboxRow)
+                .where(InboxRow.platform == platform, InboxRow.key.in_(list(keys)))
+                .where(InboxRow.claimed_by == self.instance, InboxRow.done_at.is_(None))
+                .values(claimed_at=now)
+            )
+
+    def prune_deliveries(self, before: datetime) -> int:
+        """Delete deliveries done before ``before``."""
+        with self._write() as session:
+            result = session.execute(delete(InboxRow).where(InboxRow.done_at < before))
+            return cast(CursorResult[object], result).rowcount
 
     def close(self) -> None:
         """Release connections."""

@@ -1,0 +1,75 @@
+"""With the shipped setting (Bolt acknowledges before its listeners run), an event is
+acknowledged only once it is recorded: when the database cannot take it, Slack gets no
+acknowledgement, so it delivers the event again, and the log says why."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from adapters.slack.settings import EVENTS_PATH
+from bot.app import Knowledge
+from tests.slack.conftest import BOB, make_bot
+from tests.slack.fake_slack import FakeSlack, Signer
+from tests.slack.test_redelivery import MENTION, RETRY
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+LOCKER = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+async def test_an_event_the_database_cannot_record_is_not_acknowledged_and_its_retry_is_answered(
+    fake: FakeSlack,
+    knowledge: Knowledge,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr("bot.storage.engine.BUSY_TIMEOUT_MS", 300)  # wait 0.3 s, not 15
+    db = tmp_path / "q.db"
+    bot = make_bot(fake, knowledge, db, process_before_response=False)
+    runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    slack = Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}")
+    # Another process holds SQLite's write lock (a long transaction, a backup …).
+    locker = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", LOCKER, str(db), stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert locker.stdout is not None and await locker.stdout.readline() == b"locked\n"
+        with caplog.at_level(logging.ERROR):
+            status, _ = await slack.event(MENTION, "Ev-locked")
+        assert status == 503
+        assert "could not record Slack event Ev-locked" in caplog.text
+        assert "database is locked" in caplog.text and "explain lora" not in caplog.text
+        locker.kill()
+        await locker.wait()
+        status, _ = await slack.event(MENTION, "Ev-locked", headers=RETRY)
+        assert status == 200
+        for _ in range(100):
+            if fake.called("chat.postEphemeral"):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        [answer] = fake.called("chat.postEphemeral")
+        assert answer["user"] == BOB
+    finally:
+        if locker.returncode is None:
+            locker.kill()
+            await locker.wait()
+        await runner.cleanup()
+        bot.service.store.close()
