@@ -196,17 +196,12 @@ class Claim:
     """(value, unit or neighbour stem) pairs."""
     order: frozenset[tuple[str, str]]
     """(earlier, later) stem pairs where the text states an order."""
-    entities: tuple[str, ...]
-    """Stems of entity mentions, in order, foils (after 'unlike', 'than' ...) left out."""
     mentions: frozenset[str]
     """Stems of every entity mention, foils included."""
     bound: dict[str, frozenset[str]]
     """content stem -> the entities it is said of (the subjects of the clauses it is in)."""
-    pronoun_led: bool
-    """The clause opens with a pronoun ('it attends to ...'): its subject is elsewhere."""
 
 
-_PRONOUNS = frozenset("it they this that these those which its their he she".split())  # noqa: SIM905
 _GENERIC = frozenset("model llm network data method techniqu approach way task use".split())  # noqa: SIM905
 """Stems too common in the bank to show that two clauses make the same claim."""
 
@@ -297,10 +292,8 @@ def claim(text: str, entities: Iterable[str] = ()) -> Claim:
         directions={d: next(iter(v)) for d, v in overall.items() if len(v) == 1},
         numbers=frozenset(_numbers(ws, stems)),
         order=frozenset(_order(ws, stems, sorted(content))),
-        entities=tuple(_entities(ws, stems, set(entities))),
         mentions=frozenset(s for s in stems if s in set(entities) or s in COUNTERPARTS),
         bound=_bindings(ws, stems, content, set(entities)),
-        pronoun_led=bool(ws) and ws[0] in _PRONOUNS,
     )
 
 
@@ -352,14 +345,6 @@ def _order(
                 yield stems[a], stems[b]
 
 
-def _entities(ws: Sequence[str], stems: Sequence[str], known: set[str]) -> Iterable[str]:
-    for i, s in enumerate(stems):
-        if s in known or s in COUNTERPARTS:
-            previous = ws[max(0, i - 2) : i]
-            if not any(p in _NOT_SUBJECT for p in previous):
-                yield s
-
-
 def conflict(point: Claim, said: Claim, entities: Iterable[str] = ()) -> str:
     """The kind of contradiction between a key point and a clause aligned to it, or ''."""
     shared = (set(point.stems) & set(said.stems)) - set(entities)
@@ -398,11 +383,6 @@ def polarity(c: Claim, about: set[str]) -> int:
     return -1 if any(scope & about for scope in c.negations) else 1
 
 
-def subject(c: Claim) -> str:
-    """The first entity a claim is about ('' when it names none)."""
-    return c.entities[0] if c.entities else ""
-
-
 def _bindings(
     ws: Sequence[str], stems: Sequence[str], content: set[int], known: set[str]
 ) -> dict[str, frozenset[str]]:
@@ -433,11 +413,6 @@ def _bindings(
 def swapped(point: Claim, said: Claim, entities: Iterable[str]) -> bool:
     """True when ``said`` gives what the key point says of one of the item's entities to
     another of them, naming both (roles exchanged)."""
-    return bool(swapped_stem(point, said, entities))
-
-
-def swapped_stem(point: Claim, said: Claim, entities: Iterable[str]) -> str:
-    """The stem whose entity ``said`` exchanges (see ``swapped``), or ''."""
     roles = set(entities) | set(COUNTERPARTS)
     for s, mine in point.bound.items():
         theirs = said.bound.get(s, frozenset())
@@ -447,5 +422,5 @@ def swapped_stem(point: Claim, said: Claim, entities: Iterable[str]) -> str:
             continue
         counterparts = {COUNTERPARTS.get(m, "") for m in mine}
         if theirs <= roles and (theirs & point.mentions or theirs & counterparts):
-            return s
-    return ""
+            return True
+    return False

@@ -210,11 +210,6 @@ class Grader:
         norm = float(np.linalg.norm(whole))
         return _Answer(parts, vectors, (whole / norm if norm else whole).astype(np.float32))
 
-    def answer_vectors(self, answer: str) -> tuple[Vectors, Vectors]:
-        """(vectors of the answer's pieces, the whole answer's vector), from one encode."""
-        read = self.read(answer)
-        return read.vectors, read.whole
-
     def _earlier_vector(self, text: str) -> Vectors:
         """The whole vector of a reference or earlier answer, made like an answer's (so the two
         compare like with like) and cached by text."""
