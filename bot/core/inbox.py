@@ -116,6 +116,8 @@ class Inbox:
         bound = asyncio.Semaphore(CONCURRENCY)
 
         async def one(delivery: Delivery) -> None:
+            if delivery.key in self._running:
+                return  # still being processed here: its renewals failed (database down)
             async with bound:
                 if delivery.tries > MAX_TRIES:
                     log.error(

@@ -63,6 +63,10 @@ class Searcher(Protocol):
         ...
 
 
+MARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
+"""Waits between tries to record feedback as sent (about two minutes in all)."""
+
+
 def utc_now() -> datetime:
     """The current time, timezone-aware."""
     return datetime.now(UTC)
@@ -285,42 +289,92 @@ class QotdService:
         item = self.daily.item(post.item_id)
         if item is None:
             return
+        attempts = await asyncio.to_thread(self.store.attempts_for_post, post.id)
+        if await self._answered_before(message, item, attempts):
+            return
         limited = self._over_limit(message.user)
         if limited:
             await self._private(message, limited)
             return
         text = clean_text(message.text)
         if item.is_prompt:
-            if not await self._store_attempt(post.id, message, text, None):
-                return
-            await self._react(message, "speech_balloon")
-            await self._private(message, replies.prompt_ack())
+            if await self._store_attempt(post.id, message, text, None):
+                await self._answer(message, post.id, "speech_balloon", replies.prompt_ack())
             return
-        graded_text = text[: replies.MAX_GRADED_CHARS]
-        attempts = await asyncio.to_thread(self.store.attempts_for_post, post.id)
         mine = message.user.user_id
-        earlier = [("the reference answer", item.answer)]
-        earlier += [
-            (f"{a.user.display_name or 'another member'}'s answer", a.text)
-            for a in attempts
-            if a.user.user_id != mine
-        ]
-        grade = await asyncio.to_thread(self.grader.grade, item, graded_text, earlier)
+        grade = await self._grade(item, text, [a for a in attempts if a.user.user_id != mine])
         if not grade.attempt:
             return
         # only the first graded answer counts: five tries must not add up to a perfect score
         first = not any(a.user.user_id == mine and a.scored and not a.flagged for a in attempts)
         grade = replace(grade, scored=first and not grade.flagged)
         if not await self._store_attempt(post.id, message, text, grade):
-            return  # a redelivered message: stored and answered the first time
+            return  # stored meanwhile by whoever processes this message: it answers
         self.metrics.attempt_graded()
-        await self._react(message, "warning" if grade.flagged else "white_check_mark")
         truncated = len(text) if len(text) > replies.MAX_GRADED_CHARS else 0
-        await self._private(message, replies.feedback(item, grade, truncated))
+        emoji = "warning" if grade.flagged else "white_check_mark"
+        await self._answer(message, post.id, emoji, replies.feedback(item, grade, truncated))
+
+    async def _grade(self, item: Item, text: str, others: Sequence[Attempt]) -> Grade:
+        earlier = [("the reference answer", item.answer)]
+        earlier += [(f"{a.user.display_name or 'another member'}'s answer", a.text) for a in others]
+        graded = text[: replies.MAX_GRADED_CHARS]
+        grade: Grade = await asyncio.to_thread(self.grader.grade, item, graded, earlier)
+        return grade
+
+    async def _answered_before(
+        self, message: IncomingMessage, item: Item, attempts: Sequence[Attempt]
+    ) -> bool:
+        """A message already stored (a redelivery, or reprocessing after a crash): its
+        feedback is sent now if it never was, never twice."""
+        mid = message.message.message_id if message.message else ""
+        index = next((n for n, a in enumerate(attempts) if mid and a.message_id == mid), None)
+        if index is None:
+            return False
+        stored = attempts[index]
+        if stored.feedback_sent:
+            return True
+        if item.is_prompt:
+            await self._answer(message, stored.post_id, "speech_balloon", replies.prompt_ack())
+            return True
+        # Graded again as it was the first time: against the answers stored before it.
+        mine = message.user.user_id
+        grade = await self._grade(
+            item, stored.text, [a for a in attempts[:index] if a.user.user_id != mine]
+        )
+        grade = replace(grade, score=stored.score, scored=stored.scored)
+        truncated = len(stored.text) if len(stored.text) > replies.MAX_GRADED_CHARS else 0
+        emoji = "warning" if stored.flagged else "white_check_mark"
+        await self._answer(message, stored.post_id, emoji, replies.feedback(item, grade, truncated))
+        return True
+
+    async def _answer(
+        self, message: IncomingMessage, post_id: int, emoji: str, reply: Reply
+    ) -> None:
+        """React, send the feedback, then record it sent: a crash before that record means
+        it is sent (once more, at worst) when the message is processed again."""
+        await self._react(message, emoji)
+        await self._private(message, reply)
+        if message.message is None or not message.message.message_id:
+            return
+        # The feedback is out: a failure to record that would send it again, so keep trying
+        # through a database outage (the inbox renews this delivery's claim meanwhile).
+        for wait in (*MARK_RETRY_SECONDS, None):
+            try:
+                await asyncio.to_thread(
+                    self.store.mark_feedback_sent, post_id, message.message.message_id
+                )
+                return
+            except Exception:
+                if wait is None:
+                    raise
+                log.warning("could not record feedback as sent; trying again in %.0f s", wait)
+                await asyncio.sleep(wait)
 
     async def _store_attempt(
         self, post_id: int, message: IncomingMessage, text: str, g: Grade | None
     ) -> bool:
+        message_id = message.message.message_id if message.message else ""
         attempt = Attempt(
             post_id=post_id,
             user=message.user,
@@ -330,9 +384,10 @@ class QotdService:
             missed=g.missed if g else (),
             flagged=bool(g and g.flagged),
             created_at=self._clock(),
-            message_id=message.message.message_id if message.message else "",
+            message_id=message_id,
             contradicted=g.contradicted if g else (),
             scored=g.scored if g else True,
+            feedback_sent=not message_id,  # without an id it cannot be recognised again
         )
         stored: bool = await asyncio.to_thread(self.store.add_attempt, attempt)
         return stored
