@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
@@ -65,6 +66,7 @@ class Searcher(Protocol):
 
 MARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
 """Waits between tries to record feedback as sent (about two minutes in all)."""
+MARKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qotd-feedback-sent")
 
 
 def utc_now() -> datetime:
@@ -361,8 +363,10 @@ class QotdService:
         # through a database outage (the inbox renews this delivery's claim meanwhile).
         for wait in (*MARK_RETRY_SECONDS, None):
             try:
-                await asyncio.to_thread(
-                    self.store.mark_feedback_sent, post_id, message.message.message_id
+                # A thread of its own, not queued behind a burst's database work: a crash in
+                # this window is what would send the feedback twice.
+                await asyncio.get_running_loop().run_in_executor(
+                    MARKS, self.store.mark_feedback_sent, post_id, message.message.message_id
                 )
                 return
             except Exception:

@@ -16,7 +16,7 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,8 +134,8 @@ class Launcher:
         )  # fmt: skip
         bot = SlackProcess(process, port, path)
         self.started.append(bot)
-        ready = b"listening on" if http else b"qotd on Slack started"
-        deadline = time.monotonic() + 120
+        ready = b"listening on" if http else b"connected to Slack workspace"
+        deadline = time.monotonic() + 300  # a loaded CI machine imports torch slowly
         while ready not in path.read_bytes():
             assert process.returncode is None, path.read_text()
             assert time.monotonic() < deadline, "the Slack process did not start"
@@ -219,9 +219,14 @@ class Held:
     stored: Counter[str]
     feedback: Counter[str]
     open_records: int
-    without_feedback: int
+    unmarked: set[str]
+    """Members whose stored answer is not (yet) recorded as told its feedback."""
 
-    def lost(self, events: Sequence[int]) -> list[int]:
+    @property
+    def without_feedback(self) -> int:
+        return len(self.unmarked)
+
+    def lost(self, events: Iterable[int]) -> list[int]:
         """Answers not stored, or stored and never told their feedback."""
         return [
             i
@@ -231,9 +236,15 @@ class Held:
 
     def twice(self) -> list[str]:
         """Slack messages stored more than once, and members told their feedback twice."""
-        return [ts for ts, n in self.stored.items() if n > 1] + [
-            user for user, n in self.feedback.items() if n > 1
-        ]
+        return [ts for ts, n in self.stored.items() if n > 1] + self.told_twice()
+
+    def told_twice(self) -> list[str]:
+        return sorted(user for user, n in self.feedback.items() if n > 1)
+
+    def in_the_window(self) -> set[str]:
+        """Members told by a process that died before recording it (after a SIGKILL):
+        processing the answer again tells them once more, by design (at least once)."""
+        return {user for user in self.unmarked if self.feedback[user]}
 
 
 def held(url: str, fake: FakeSlack) -> Held:
@@ -244,12 +255,14 @@ def held(url: str, fake: FakeSlack) -> Held:
         open_records = connection.scalar(
             select(func.count()).select_from(InboxRow).where(InboxRow.done_at.is_(None))
         )
-        unanswered = connection.scalar(
-            select(func.count()).select_from(AttemptRow).where(AttemptRow.feedback_sent.is_(False))
+        unmarked = set(
+            connection.scalars(
+                select(AttemptRow.user_id).where(AttemptRow.feedback_sent.is_(False))
+            )
         )
     engine.dispose()
     feedback = Counter(str(body["user"]) for body in fake.called("chat.postEphemeral"))
-    return Held(stored, feedback, int(open_records or 0), int(unanswered or 0))
+    return Held(stored, feedback, int(open_records or 0), unmarked)
 
 
 async def settled(url: str, fake: FakeSlack, expected: int, seconds: float = 180) -> Held:
