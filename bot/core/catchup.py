@@ -95,6 +95,11 @@ class AnswerCatchUp:
         log.info("caught up %d open thread(s): %d unseen answer(s) graded", len(posts), handed)
         return handed
 
+    @property
+    def task(self) -> asyncio.Task[int] | None:
+        """The latest background run (``soon``), if one was started."""
+        return self._task
+
     def soon(self, platform: str, serves: Serves = lambda _: True) -> asyncio.Task[int]:
         """Run in the background; a request while a run is going makes one more run after
         it (not a concurrent one), so reconnects in a burst never race each other."""
