@@ -22,6 +22,7 @@ from bot.core.model import (
     Schedule,
     ScoredAnswer,
     Suggestion,
+    ThreadPage,
     UserRef,
     UserStats,
 )
@@ -246,6 +247,18 @@ class Store(Protocol):
         """Members ranked by points earned since ``since`` (all time when None)."""
         ...
 
+    def open_posts(self, platform: str, since: datetime) -> list[Post]:
+        """Posted, unrevealed, unskipped posts of ``platform`` created at or after ``since``."""
+        ...
+
+    def thread_mark(self, post_id: int) -> str:
+        """The id of the last thread message answer catch-up read for the post ("" if none)."""
+        ...
+
+    def set_thread_mark(self, post_id: int, message_id: str, now: datetime) -> None:
+        """Record how far answer catch-up read the post's thread."""
+        ...
+
     def ping(self) -> None:
         """Raise if the database cannot be reached (health checks)."""
         ...
@@ -350,6 +363,15 @@ class ChannelPoster(Protocol):
 
     async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
         """Post ``reply`` (with its attachments) in the channel."""
+        ...
+
+
+class ThreadReader(Protocol):
+    """Optional platform capability: read a question thread back (answer catch-up)."""
+
+    async def thread_messages(self, thread: MessageRef, after: str, limit: int) -> ThreadPage:
+        """Messages of ``thread`` posted after the message ``after``, oldest first, reading
+        at most ``limit`` of them (several platform pages if need be)."""
         ...
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
 
 from bot.core import replies
+from bot.core.catchup import AnswerCatchUp, Serves
 from bot.core.commands import (
     ADMIN_COMMANDS,
     MAX_QUERY_CHARS,
@@ -122,6 +123,8 @@ class QotdService:
             if learning
             else None
         )
+        self.catchup = AnswerCatchUp(store, platform, self._caught_up, clock)
+        self.daily.before_reveal = self.catchup.post
 
     @property
     def metrics(self) -> Metrics:
@@ -257,6 +260,11 @@ class QotdService:
         """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
         return await self.daily.catch_up()
 
+    def catch_up_answers(self, platform: str, serves: Serves = lambda _: True) -> asyncio.Task[int]:
+        """In the background: grade answers members posted in open question threads while
+        the bot was not listening (start-up, and each reconnect where events may be lost)."""
+        return self.catchup.soon(platform, serves)
+
     async def run_learning(self) -> int:
         """Periodic tick of the learning loop: practice nudges, thread facilitation."""
         return await self.learning.tick() if self.learning else 0
@@ -276,7 +284,10 @@ class QotdService:
         """Admins may reveal, skip and change the schedule."""
         return user.is_admin or user.user_id in self._admins
 
-    async def _answer_attempt(self, message: IncomingMessage) -> None:
+    async def _caught_up(self, message: IncomingMessage) -> None:
+        await self._answer_attempt(message, caught_up=True)
+
+    async def _answer_attempt(self, message: IncomingMessage, *, caught_up: bool = False) -> None:
         assert message.thread is not None
         thread_id = message.thread.thread_id or message.thread.message_id
         post = await asyncio.to_thread(self.store.post_by_thread, message.channel, thread_id)
@@ -285,7 +296,8 @@ class QotdService:
         item = self.daily.item(post.item_id)
         if item is None:
             return
-        limited = self._over_limit(message.user)
+        # Answers read back after downtime were not sent within a minute: no rate limit.
+        limited = None if caught_up else self._over_limit(message.user)
         if limited:
             await self._private(message, limited)
             return
@@ -294,7 +306,7 @@ class QotdService:
             if not await self._store_attempt(post.id, message, text, None):
                 return
             await self._react(message, "speech_balloon")
-            await self._private(message, replies.prompt_ack())
+            await self._private(message, replies.late(replies.prompt_ack(), caught_up))
             return
         graded_text = text[: replies.MAX_GRADED_CHARS]
         attempts = await asyncio.to_thread(self.store.attempts_for_post, post.id)
@@ -316,7 +328,8 @@ class QotdService:
         self.metrics.attempt_graded()
         await self._react(message, "warning" if grade.flagged else "white_check_mark")
         truncated = len(text) if len(text) > replies.MAX_GRADED_CHARS else 0
-        await self._private(message, replies.feedback(item, grade, truncated))
+        feedback = replies.feedback(item, grade, truncated)
+        await self._private(message, replies.late(feedback, caught_up))
 
     async def _store_attempt(
         self, post_id: int, message: IncomingMessage, text: str, g: Grade | None
