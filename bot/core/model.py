@@ -264,6 +264,8 @@ class Attempt:
     """Key points the answer contradicted (the group's misconceptions at reveal)."""
     scored: bool = True
     """Whether it counts for points and streaks: a member's first graded answer on a post."""
+    feedback_sent: bool = True
+    """False while its member has not been sent the feedback (a reprocessing sends it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -225,6 +225,10 @@ class Store(Protocol):
         """Store a graded answer attempt; False if its message was already stored (redelivery)."""
         ...
 
+    def mark_feedback_sent(self, post_id: int, message_id: str) -> None:
+        """Record that the attempt of ``message_id`` on the post got its feedback."""
+        ...
+
     def add_notice(self, channel: ChannelRef, text: str) -> None:
         """Keep a message for the channel's admins until their next command."""
         ...

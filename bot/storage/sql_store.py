@@ -339,6 +339,15 @@ class SqlStore:
             ).first()
         return found is not None
 
+    def mark_feedback_sent(self, post_id: int, message_id: str) -> None:
+        """Record that the attempt of ``message_id`` on the post got its feedback."""
+        with self._write() as session:
+            session.execute(
+                update(AttemptRow)
+                .where(AttemptRow.post_id == post_id, AttemptRow.message_id == message_id)
+                .values(feedback_sent=True)
+            )
+
     def add_notice(self, channel: ChannelRef, text: str) -> None:
         """Keep a message for the channel's admins until their next command."""
         channel_id = self._channel(channel).id

@@ -115,6 +115,8 @@ class AttemptRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     contradicted: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     scored: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    feedback_sent: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False from storing until the member's feedback was sent: a reprocessing sends it."""
 
 
 class NoticeRow(Base):
