@@ -125,8 +125,7 @@ def _run_console(settings: Any) -> None:
 
     async def main() -> None:
         scheduler = DailyScheduler(service)
-        service_channels = await asyncio.to_thread(service.store.list_channels)
-        scheduler.start(service_channels)
+        scheduler.start()
         from bot.http_service import serve_ops
 
         ops = await serve_ops(settings, service)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -74,7 +73,7 @@ class QotdClient(discord.Client):
         self.add_dynamic_items(QotdButton)
         service = self.qotd.service
         self.scheduler = DailyScheduler(service)
-        self.scheduler.start(await asyncio.to_thread(service.store.list_channels))
+        self.scheduler.start()
         if self.settings.sync_commands:
             await self.sync_commands()
         for hook in self.on_setup:

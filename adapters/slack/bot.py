@@ -79,8 +79,7 @@ class SlackBot:
         if self.scheduler.running:
             return
         self._sweeping = asyncio.create_task(self.listeners.inbox.run())
-        store = self.service.store
-        self.scheduler.start(await asyncio.to_thread(store.list_channels))
+        self.scheduler.start()
         made = await self.service.start()
         log.info("qotd on Slack started; %d missed question(s) posted", made)
 

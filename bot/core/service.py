@@ -33,6 +33,7 @@ from bot.core.model import (
     MessageRef,
     Reply,
     Schedule,
+    Scope,
     UserRef,
 )
 from bot.core.ports import (
@@ -88,8 +89,11 @@ class QotdService:
         metrics: Metrics | None = None,
         learning: LearningStore | None = None,
         charts: ChartDrawer | None = None,
+        scope: Scope | None = None,
     ) -> None:
         self.items = tuple(items)
+        self.scope = scope or Scope()
+        """The channels this instance serves in scheduled work (its platform, its shards)."""
         self.store = store
         self.platform = platform
         self.retriever = retriever
@@ -251,15 +255,19 @@ class QotdService:
 
     async def run_reveals(self) -> int:
         """Periodic tick: reveal every answer whose time has come."""
-        return await self.daily.reveal_due()
+        return await self.daily.reveal_due(self.scope)
+
+    async def run_posts(self) -> int:
+        """Periodic tick: post in every channel of this instance's scope whose slot has come."""
+        return await self.daily.post_due(self.scope)
 
     async def start(self) -> int:
         """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
-        return await self.daily.catch_up()
+        return await self.daily.catch_up(self.scope)
 
     async def run_learning(self) -> int:
-        """Periodic tick of the learning loop: practice nudges, thread facilitation."""
-        return await self.learning.tick() if self.learning else 0
+        """Periodic tick of the learning loop: practice nudges, thread facilitation, recaps."""
+        return await self.learning.tick(self.scope) if self.learning else 0
 
     # ----- use cases ------------------------------------------------------------------
     async def explain(self, query: str, k: int = 3) -> Reply:
