@@ -103,7 +103,7 @@ def _run_console(settings: Any) -> None:
     from adapters.console.platform import ConsolePlatform
     from adapters.console.session import ConsoleSession
     from bot.app import bootstrap, sqlite_path
-    from bot.core.model import UserRef
+    from bot.core.model import Scope, UserRef
     from bot.scheduling import DailyScheduler
     from bot.storage.engine import DatabaseUnavailable
 
@@ -120,6 +120,7 @@ def _run_console(settings: Any) -> None:
         f"state in {path or 'the configured database'}.",
         err=True,
     )
+    service.scope = Scope("console")  # a shared database's other platforms are not ours
     user = UserRef("console", "console-user", settings.console_user, is_admin=True)
     session = ConsoleSession(service, platform, user, sys.stdout)
 

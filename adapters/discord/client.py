@@ -122,5 +122,6 @@ class QotdShardedClient(QotdClient, discord.AutoShardedClient):
 
 def create_client(settings: DiscordSettings, **options: Any) -> QotdClient:
     """The client class the settings ask for (``options`` go to discord.py)."""
-    cls = QotdShardedClient if settings.sharded else QotdClient
-    return cls(settings, **options)
+    if settings.sharded or settings.shard_count is not None:
+        return QotdShardedClient(settings, **settings.shard_options, **options)
+    return QotdClient(settings, **options)

@@ -12,12 +12,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.listeners import Listeners
-from adapters.slack.members import Members
+from adapters.slack.members import PLATFORM, Members
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.signing import SignedRequests
 from bot.app import Knowledge
 from bot.core.inbox import LEASE
-from bot.core.model import ChannelRef, Schedule
+from bot.core.model import ChannelRef, Schedule, Scope
 from bot.core.ports import InboxStore, PlatformError, Store
 from bot.core.service import QotdService
 from bot.scheduling import DailyScheduler
@@ -51,6 +51,7 @@ class SlackBot:
             knowledge.grader,
             admins=admins,
             on_schedule_change=self.schedule_changed,
+            scope=Scope(PLATFORM),
             **service_options,
         )
         self.scheduler = DailyScheduler(self.service)

@@ -36,6 +36,7 @@ from bot.core.model import (
     Scope,
     UserRef,
 )
+from bot.core.pacing import PacedPlatform, Pacer
 from bot.core.ports import (
     ChartDrawer,
     ChatPlatform,
@@ -90,12 +91,16 @@ class QotdService:
         learning: LearningStore | None = None,
         charts: ChartDrawer | None = None,
         scope: Scope | None = None,
+        post_rate: float = 0.0,
     ) -> None:
         self.items = tuple(items)
         self.scope = scope or Scope()
         """The channels this instance serves in scheduled work (its platform, its shards)."""
         self.store = store
         self.platform = platform
+        # Scheduled work (posts, reveals, hints, recaps) goes at the platform's pace.
+        self.pacer = Pacer(post_rate)
+        scheduled = cast(ChatPlatform, PacedPlatform(platform, self.pacer))
         self.retriever = retriever
         self.grader = grader
         # Channel memory: with the learning loop, daily selection sees each channel's weak topics.
@@ -105,7 +110,7 @@ class QotdService:
         self.daily = DailySession(
             self.items,
             daily_store,
-            platform,
+            scheduled,
             clock,
             claim_timeout=claim_timeout,
             retry=retry,
@@ -117,7 +122,7 @@ class QotdService:
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.metrics = metrics or NoMetrics()
         self.learning = (
-            Learning(self.items, learning, store, platform, grader, clock, charts)
+            Learning(self.items, learning, store, scheduled, grader, clock, charts)
             if learning
             else None
         )
