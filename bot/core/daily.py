@@ -223,8 +223,7 @@ class DailySession:
             log.info("recorded %s in %s for %s, found on the platform", item.id, channel, day)
         else:
             log.info("posted %s in %s for %s", item.id, channel, day)
-        stored = await asyncio.to_thread(self._store.get_post, post.id)
-        return stored or post
+        return replace(post, message=message)
 
     async def _select(self, channel: ChannelRef, schedule: Schedule, key: str) -> Selection:
         recent = [p for p in await self._recent(channel) if p.local_date != key]
@@ -380,20 +379,20 @@ class DailySession:
         several at once, each behind its own error boundary."""
         lease = self._claim_timeout
 
-        async def claim(limit: int) -> list[tuple[ChannelRef, datetime]]:
+        async def claim(limit: int) -> list[tuple[ChannelRef, Schedule, datetime]]:
             now = self._clock()
             due = await asyncio.to_thread(self._store.claim_due_posts, scope, now, limit, lease)
-            return [(channel, now + lease) for channel, _ in due]
+            return [(channel, schedule, now + lease) for channel, schedule in due]
 
         post = self._post_claimed
         return await drain(claim, post, concurrency=CATCH_UP_CONCURRENCY, what="posts")
 
-    async def _post_claimed(self, claimed: tuple[ChannelRef, datetime]) -> bool:
+    async def _post_claimed(self, claimed: tuple[ChannelRef, Schedule, datetime]) -> bool:
         """Post in one claimed channel if due, then record when it next needs a look."""
-        channel, until = claimed
-        posted, retry = False, None
+        channel, schedule, until = claimed
+        posted, retry = None, None
         try:
-            posted = await self.post_if_due(channel) is not None
+            posted = await self.post_if_due(channel)
         except NothingToAsk as exc:
             log.warning("channel %s: %s", channel, exc)
             retry = RETRY_NOTHING_TO_ASK
@@ -402,11 +401,17 @@ class DailySession:
             log.exception("daily post in %s failed; retrying in a minute", channel)
             retry = RETRY_FAILED_POST
         try:
-            when = self._clock() + retry if retry else await self.next_look(channel)
+            if retry:
+                when = self._clock() + retry
+            elif posted is not None:  # the slot of that day is done: the next one
+                day = date.fromisoformat(posted.local_date[:10])
+                when = next_slot(schedule, self._clock(), after=day)
+            else:
+                when = await self.next_look(channel)
             await asyncio.to_thread(self._store.set_next_post, channel, when, until)
         except Exception:
             log.exception("could not record when %s is due; its claim expires", channel)
-        return posted
+        return posted is not None
 
     async def next_look(self, channel: ChannelRef) -> datetime | None:
         """When the channel next needs the poster: its next slot once today's is posted, the
