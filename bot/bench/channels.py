@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import logging
 import statistics
 import subprocess
 import sys
@@ -233,6 +234,8 @@ async def instance_mode(url: str) -> None:
 
 async def post_mode(url: str, fake: str, name: str, rate: str) -> None:
     """One posting instance: waits for GO on stdin, then runs its scheduler until killed."""
+    # A tick still running when the next is due is skipped, and APScheduler says so each time.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     service = build_service(url, BenchPlatform(fake), name, float(rate))
     print("READY", flush=True)
     await asyncio.to_thread(sys.stdin.readline)
