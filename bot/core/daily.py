@@ -401,6 +401,7 @@ class DailySession:
             log.exception("daily post in %s failed; retrying in a minute", channel)
             retry = RETRY_FAILED_POST
         try:
+            when: datetime | None
             if retry:
                 when = self._clock() + retry
             elif posted is not None:  # the slot of that day is done: the next one
