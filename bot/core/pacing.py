@@ -21,6 +21,9 @@ from bot.core.ports import ChatPlatform, PlatformError
 
 T = TypeVar("T")
 
+SLACK_SECONDS = 0.1
+"""How far behind its pace an instance may catch up at once (platforms allow short bursts)."""
+
 
 class Pacer:
     """Lets calls through at most ``rate`` per second (0: unpaced), none during a back-off."""
@@ -43,7 +46,9 @@ class Pacer:
             now = self._clock()
             ready = max(self._next, self._paused_until)
             if ready <= now:
-                self._next = max(self._next, now) + self._interval
+                # A slot missed while the loop was busy may be used a little late (a burst of
+                # SLACK_SECONDS at most), so stalls do not lower the average rate.
+                self._next = max(self._next, now - SLACK_SECONDS) + self._interval
                 return
             await self._sleep(ready - now)
 
