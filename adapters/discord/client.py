@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -74,7 +73,7 @@ class QotdClient(discord.Client):
         self.add_dynamic_items(QotdButton)
         service = self.qotd.service
         self.scheduler = DailyScheduler(service)
-        self.scheduler.start(await asyncio.to_thread(service.store.list_channels))
+        self.scheduler.start()
         if self.settings.sync_commands:
             await self.sync_commands()
         for hook in self.on_setup:
@@ -144,5 +143,6 @@ class QotdShardedClient(QotdClient, discord.AutoShardedClient):
 
 def create_client(settings: DiscordSettings, **options: Any) -> QotdClient:
     """The client class the settings ask for (``options`` go to discord.py)."""
-    cls = QotdShardedClient if settings.sharded else QotdClient
-    return cls(settings, **options)
+    if settings.sharded or settings.shard_count is not None:
+        return QotdShardedClient(settings, **settings.shard_options, **options)
+    return QotdClient(settings, **options)

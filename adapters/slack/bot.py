@@ -17,7 +17,7 @@ from adapters.slack.platform import SlackPlatform
 from adapters.slack.signing import SignedRequests
 from bot.app import Knowledge
 from bot.core.inbox import LEASE
-from bot.core.model import ChannelRef, Schedule
+from bot.core.model import ChannelRef, Schedule, Scope
 from bot.core.ports import InboxStore, PlatformError, Store
 from bot.core.service import QotdService
 from bot.scheduling import DailyScheduler
@@ -52,6 +52,7 @@ class SlackBot:
             knowledge.grader,
             admins=admins,
             on_schedule_change=self.schedule_changed,
+            scope=Scope(PLATFORM),
             **service_options,
         )
         self.scheduler = DailyScheduler(self.service)
@@ -81,8 +82,7 @@ class SlackBot:
             return
         self._sweeping = asyncio.create_task(self.listeners.inbox.run())
         await self.catch_up()
-        store = self.service.store
-        self.scheduler.start(await asyncio.to_thread(store.list_channels))
+        self.scheduler.start()
         made = await self.service.start()
         log.info("qotd on Slack started; %d missed question(s) posted", made)
 

@@ -20,6 +20,7 @@ from bot.core.model import (
     PracticeMember,
     Reply,
     Schedule,
+    Scope,
     ScoredAnswer,
     Suggestion,
     ThreadPage,
@@ -261,6 +262,41 @@ class Store(Protocol):
 
     def set_thread_mark(self, post_id: int, message_id: str, now: datetime) -> None:
         """Record how far answer catch-up read the post's thread."""
+        ...
+
+    def claim_due_posts(
+        self, scope: Scope, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[ChannelRef, Schedule]]:
+        """Up to ``limit`` channels whose next slot has come, each claimed until ``now + lease``
+        (instances claiming at once get disjoint batches)."""
+        ...
+
+    def set_next_post(
+        self, channel: ChannelRef, when: datetime | None, claimed_until: datetime
+    ) -> bool:
+        """When the channel next needs a look (None: never), unless the claim of
+        ``claimed_until`` was superseded by a schedule change or another instance."""
+        ...
+
+    def claim_due_recaps(
+        self, scope: Scope, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[ChannelRef, Schedule]]:
+        """Up to ``limit`` channels whose weekly recap time has come, claimed like posts."""
+        ...
+
+    def set_next_recap(
+        self, channel: ChannelRef, when: datetime | None, claimed_until: datetime
+    ) -> bool:
+        """The channel's next recap time (as ``set_next_post``)."""
+        ...
+
+    def claim_reveals(self, scope: Scope, now: datetime, limit: int) -> list[Post]:
+        """Up to ``limit`` posts due for reveal, marked revealed as they are claimed."""
+        ...
+
+    def claim_hints(self, scope: Scope, before: datetime, limit: int) -> list[Post]:
+        """Up to ``limit`` open posts waiting for a hint since ``before`` or earlier, taken off
+        the waiting list."""
         ...
 
     def ping(self) -> None:

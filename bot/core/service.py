@@ -35,8 +35,10 @@ from bot.core.model import (
     MessageRef,
     Reply,
     Schedule,
+    Scope,
     UserRef,
 )
+from bot.core.pacing import PacedPlatform, Pacer
 from bot.core.ports import (
     ChartDrawer,
     ChatPlatform,
@@ -98,10 +100,17 @@ class QotdService:
         metrics: Metrics | None = None,
         learning: LearningStore | None = None,
         charts: ChartDrawer | None = None,
+        scope: Scope | None = None,
+        post_rate: float = 0.0,
     ) -> None:
         self.items = tuple(items)
+        self.scope = scope or Scope()
+        """The channels this instance serves in scheduled work (its platform, its shards)."""
         self.store = store
         self.platform = platform
+        # Scheduled work (posts, reveals, hints, recaps) goes at the platform's pace.
+        self.pacer = Pacer(post_rate)
+        scheduled = cast(ChatPlatform, PacedPlatform(platform, self.pacer))
         self.retriever = retriever
         self.grader = grader
         # Channel memory: with the learning loop, daily selection sees each channel's weak topics.
@@ -111,7 +120,7 @@ class QotdService:
         self.daily = DailySession(
             self.items,
             daily_store,
-            platform,
+            scheduled,
             clock,
             claim_timeout=claim_timeout,
             retry=retry,
@@ -123,7 +132,7 @@ class QotdService:
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.metrics = metrics or NoMetrics()
         self.learning = (
-            Learning(self.items, learning, store, platform, grader, clock, charts)
+            Learning(self.items, learning, store, scheduled, grader, clock, charts)
             if learning
             else None
         )
@@ -263,11 +272,15 @@ class QotdService:
 
     async def run_reveals(self) -> int:
         """Periodic tick: reveal every answer whose time has come."""
-        return await self.daily.reveal_due()
+        return await self.daily.reveal_due(self.scope)
+
+    async def run_posts(self) -> int:
+        """Periodic tick: post in every channel of this instance's scope whose slot has come."""
+        return await self.daily.post_due(self.scope)
 
     async def start(self) -> int:
         """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
-        return await self.daily.catch_up()
+        return await self.daily.catch_up(self.scope)
 
     def catch_up_answers(self, platform: str, serves: Serves = lambda _: True) -> asyncio.Task[int]:
         """In the background: grade answers members posted in open question threads while
@@ -275,8 +288,8 @@ class QotdService:
         return self.catchup.soon(platform, serves)
 
     async def run_learning(self) -> int:
-        """Periodic tick of the learning loop: practice nudges, thread facilitation."""
-        return await self.learning.tick() if self.learning else 0
+        """Periodic tick of the learning loop: practice nudges, thread facilitation, recaps."""
+        return await self.learning.tick(self.scope) if self.learning else 0
 
     # ----- use cases ------------------------------------------------------------------
     async def explain(self, query: str, k: int = 3) -> Reply:

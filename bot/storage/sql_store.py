@@ -26,6 +26,7 @@ from bot.storage.convert import (
     post_of,
     schedule_of,
 )
+from bot.storage.due_store import DueWorkStore
 from bot.storage.engine import make_engine, writer
 from bot.storage.migrate import migrate_engine
 from bot.storage.tables import AttemptRow, ChannelRow, NoticeRow, PostRow, ThreadMarkRow
@@ -42,7 +43,7 @@ def instance_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
 
-class SqlStore:
+class SqlStore(DueWorkStore):
     """Channels, posts and attempts in a SQL database; migrates it to head on construction."""
 
     def __init__(
@@ -166,6 +167,7 @@ class SqlStore:
             reveal_due_at=reveal_due_at,
             skipped=False,
             claimed_by=self.instance,
+            hint_from=now,
         )
         try:
             with self._write() as session:
@@ -215,6 +217,7 @@ class SqlStore:
                     created_at=now,
                     reveal_due_at=reveal_due_at,
                     claimed_by=self.instance,
+                    hint_from=now,
                 )
             )
             if cast(CursorResult[object], result).rowcount != 1:
@@ -299,14 +302,16 @@ class SqlStore:
             result = session.execute(
                 update(PostRow)
                 .where(PostRow.id == post_id, PostRow.revealed_at.is_(None))
-                .values(revealed_at=now)
+                .values(revealed_at=now, hint_from=None)
             )
             return cast(CursorResult[object], result).rowcount == 1
 
     def mark_skipped(self, post_id: int) -> None:
         """Mark the post skipped (its item was replaced by another)."""
         with self._write() as session:
-            session.execute(update(PostRow).where(PostRow.id == post_id).values(skipped=True))
+            session.execute(
+                update(PostRow).where(PostRow.id == post_id).values(skipped=True, hint_from=None)
+            )
 
     def posts_due_for_reveal(self, now: datetime) -> list[Post]:
         """Posted, unrevealed posts whose reveal time has come."""
