@@ -325,7 +325,7 @@ class Grader:
             if names and not names & answer_stems and dense < NAMED_DENSE_AT:
                 enough = False
             if enough and informative[best]:
-                out.append(Verdict(point, COVERED, answer.texts[best]))
+                out.append(Verdict(point, COVERED, _quote(said[best], stems.points[k])))
             else:
                 out.append(Verdict(point, MISSED))
         return out
@@ -421,6 +421,18 @@ class _Said:
     parts: list[tuple[str, claims.Claim]]
     pieces: tuple[int, ...] = ()
     """For a sentence read across pieces: the pieces it joins."""
+
+
+def _quote(piece: _Said, point: set[str]) -> str:
+    """The member's words that state a point: the subclause sharing most of its words, or
+    the whole piece when no subclause stands out (one clause is quoted, not a paragraph)."""
+    if len(piece.parts) < 2:
+        return piece.text
+    shares = [len(_stems(text) & point) for text, _ in piece.parts]
+    best = max(shares)
+    if best == 0 or shares.count(best) > 1:
+        return piece.text
+    return piece.parts[shares.index(best)][0]
 
 
 def _conflicts(
