@@ -103,7 +103,7 @@ def _run_console(settings: Any) -> None:
     from adapters.console.platform import ConsolePlatform
     from adapters.console.session import ConsoleSession
     from bot.app import bootstrap, sqlite_path
-    from bot.core.model import UserRef
+    from bot.core.model import Scope, UserRef
     from bot.scheduling import DailyScheduler
     from bot.storage.engine import DatabaseUnavailable
 
@@ -120,13 +120,13 @@ def _run_console(settings: Any) -> None:
         f"state in {path or 'the configured database'}.",
         err=True,
     )
+    service.scope = Scope("console")  # a shared database's other platforms are not ours
     user = UserRef("console", "console-user", settings.console_user, is_admin=True)
     session = ConsoleSession(service, platform, user, sys.stdout)
 
     async def main() -> None:
         scheduler = DailyScheduler(service)
-        service_channels = await asyncio.to_thread(service.store.list_channels)
-        scheduler.start(service_channels)
+        scheduler.start()
         from bot.http_service import serve_ops
 
         ops = await serve_ops(settings, service)
@@ -264,8 +264,38 @@ def bench(
     ] = None,
     quick: Annotated[bool, typer.Option("--quick", help="A small slice, for CI.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    channels: Annotated[
+        str,
+        typer.Option(
+            "--channels", help="Scale by channels instead: counts such as 1000,10000,100000."
+        ),
+    ] = "",
+    database_url: Annotated[
+        str, typer.Option("--database-url", help="PostgreSQL server for --channels.")
+    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    post_channels: Annotated[
+        int, typer.Option("--post-channels", help="Due channels posted to the fake (0: skip).")
+    ] = 20_000,
+    rate: Annotated[float, typer.Option("--rate", help="The fake's requests/s limit.")] = 50.0,
+    instances: Annotated[str, typer.Option("--instances", help="Instance counts.")] = "1,3",
+    repeat: Annotated[int, typer.Option("--repeat", help="Ticks timed per size.")] = 5,
+    backends: Annotated[str, typer.Option("--backends")] = "postgresql,sqlite",
 ) -> None:
     """Benchmark explain and grading quality against baselines, and speed at scale."""
+    if channels:
+        from bot.bench.channels import render_channels, run_channel_bench
+
+        found = run_channel_bench(
+            [int(n) for n in channels.split(",")],
+            database_url,
+            repeat=repeat,
+            post_channels=post_channels,
+            instances=[int(n) for n in instances.split(",")],
+            rate=rate,
+            backends=backends.split(","),
+        )
+        typer.echo(json.dumps(found, indent=2) if as_json else render_channels(found))
+        return
     from bot.bench.report import DEFAULT_SIZES, render, run_bench
 
     result = run_bench(sizes or ([2_000] if quick else list(DEFAULT_SIZES)), quick)

@@ -1,16 +1,23 @@
-"""APScheduler wiring: one scheduler per process turning channel schedules into core calls."""
+"""APScheduler wiring: one scheduler per process, a few minute ticks whatever the channel count.
+
+Each channel's next slot lives in the database (``channels.next_post_at``), so there is no
+per-channel job: the ticks ask the store for what is due, and a schedule changed on any
+instance is seen by all of them at their next tick. Posting, reveals and the learning loop
+are separate jobs, so a long posting run (thousands of channels due at 09:00) never delays
+reveals or hints.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.model import ChannelRef, Schedule
-from bot.core.schedules import DAY_NAMES
 
 if TYPE_CHECKING:
     from bot.core.service import QotdService
@@ -18,22 +25,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 6 * 3600
-"""A slot missed by up to six hours (busy loop, suspended laptop) still runs once."""
+"""A tick missed by up to six hours (busy loop, suspended laptop) still runs once."""
 
 TICK_SECONDS = 60
-
-
-def cron_trigger(schedule: Schedule) -> CronTrigger:
-    """The CronTrigger firing at a schedule's local time on its weekdays (DST-aware)."""
-    days = ",".join(DAY_NAMES[d] for d in schedule.weekdays) or "mon-sun"
-    return CronTrigger(
-        hour=schedule.hour, minute=schedule.minute, day_of_week=days, timezone=schedule.timezone
-    )
-
-
-def job_id(channel: ChannelRef) -> str:
-    """Stable scheduler job id of a channel's daily slot."""
-    return f"daily:{channel.platform}:{channel.workspace}:{channel.channel}"
+JOBS = ("posts", "reveals", "learning")
 
 
 class DailyScheduler:
@@ -56,57 +51,41 @@ class DailyScheduler:
         """True once started."""
         return self._started
 
-    def start(self, channels: list[tuple[ChannelRef, Schedule]]) -> None:
-        """Register every channel's slot and the minute tick, then start (once)."""
+    def start(self, channels: object = None) -> None:
+        """Add the ticks and start (once). ``channels`` is ignored: slots live in the database."""
         if self._started:
             return
-        for channel, schedule in channels:
-            self.update(channel, schedule)
-        # The tick reveals due answers and posts any slot a cron run missed (DST gap, new channel).
-        self._scheduler.add_job(
-            self._tick,
-            IntervalTrigger(seconds=self._tick_seconds),
-            id="tick",
-            replace_existing=True,
-        )
+        work: dict[str, Callable[[], Awaitable[int]]] = {
+            "posts": self._service.run_posts,
+            "reveals": self._service.run_reveals,
+            "learning": self._service.run_learning,
+        }
+        for name, call in work.items():
+            self._scheduler.add_job(
+                _guarded,
+                IntervalTrigger(seconds=self._tick_seconds),
+                args=[name, call],
+                id=name,
+                replace_existing=True,
+            )
         self._scheduler.start()
         self._started = True
 
     def update(self, channel: ChannelRef, schedule: Schedule) -> None:
-        """(Re)schedule a channel after its settings changed."""
-        jid = job_id(channel)
-        if schedule.paused:
-            if self._scheduler.get_job(jid):
-                self._scheduler.remove_job(jid)
-            return
-        self._scheduler.add_job(
-            self._service.run_daily,
-            cron_trigger(schedule),
-            args=[channel],
-            id=jid,
-            replace_existing=True,
-        )
-
-    def next_run(self, channel: ChannelRef) -> str:
-        """When the channel's next slot fires, for display."""
-        job = self._scheduler.get_job(job_id(channel))
-        return str(job.next_run_time) if job and job.next_run_time else "not scheduled"
-
-    async def _tick(self) -> None:
-        try:
-            await self._service.start()
-        except Exception:
-            log.exception("scheduler tick failed")
-        # Practice nudges, quiet-thread hints and Monday recaps (each at most once).
-        learning = getattr(self._service, "run_learning", None)
-        if learning is not None:
-            try:
-                await learning()
-            except Exception:
-                log.exception("learning tick failed")
+        """A channel's schedule changed (the store already made it due): look at once."""
+        if self._started and not schedule.paused:
+            self._scheduler.modify_job("posts", next_run_time=datetime.now(UTC))
 
     def shutdown(self) -> None:
         """Stop the scheduler without waiting for running jobs."""
         if self._started:
             self._scheduler.shutdown(wait=False)
             self._started = False
+
+
+async def _guarded(name: str, call: Callable[[], Awaitable[int]]) -> None:
+    """One tick; its failure is logged and the next tick runs as usual."""
+    try:
+        await call()
+    except Exception:
+        log.exception("%s tick failed", name)

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         10, ge=0, description="Explain/grade requests a member may make per minute (0: no limit)."
     )
+    post_rate_per_second: float = Field(
+        0.0,
+        ge=0,
+        description="Scheduled messages (questions, reveals, hints) this instance sends per "
+        "second at most, 0 for no pacing beyond the platform library's own; with N instances "
+        "use the platform's limit divided by N (e.g. Discord's 50/s global: 15 each for 3).",
+    )
     http_port: int | None = Field(
         None, ge=0, le=65535, description="Serve /healthz and /metrics on this port (off if unset)."
     )
@@ -109,6 +116,7 @@ class Settings(BaseSettings):
             "rate_limit_per_minute": self.rate_limit_per_minute,
             "claim_timeout": timedelta(seconds=self.claim_timeout_seconds),
             "retry": RetryPolicy(attempts=self.post_retries),
+            "post_rate": self.post_rate_per_second,
         }
 
     def platform(self) -> str:

@@ -1,4 +1,5 @@
-"""docker-compose.yml follows docs/RELIABILITY.md: one Discord instance, tokens where used."""
+"""docker-compose.yml follows docs/RELIABILITY.md: Discord instances split the shards, tokens
+where used."""
 
 from __future__ import annotations
 
@@ -15,12 +16,18 @@ def services() -> dict[str, dict[str, Any]]:
     return dict(loaded["services"])
 
 
-def test_exactly_one_instance_gets_the_discord_token_and_it_runs_discord() -> None:
+def test_the_discord_instances_split_the_shards_between_them() -> None:
     discord = {n: s for n, s in services().items() if "DISCORD_TOKEN" in s.get("environment", {})}
-    assert list(discord) == ["discord"]
-    [service] = discord.values()
-    assert service["command"] == ["run", "discord"]
-    assert service.get("deploy", {}).get("replicas", 1) == 1
+    assert len(discord) == 2
+    shards: list[int] = []
+    for service in discord.values():
+        assert service["command"] == ["run", "discord"]
+        assert service.get("deploy", {}).get("replicas", 1) == 1
+        env = service["environment"]
+        assert int(env["DISCORD_SHARD_COUNT"]) == len(discord)
+        shards += [int(i) for i in str(env["DISCORD_SHARD_IDS"]).split(",")]
+    # each guild's events (and its daily posts) belong to exactly one instance
+    assert sorted(shards) == list(range(len(discord)))
 
 
 def test_the_slack_instances_get_only_slack_tokens_and_run_slack() -> None:

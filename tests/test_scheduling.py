@@ -1,52 +1,83 @@
-"""APScheduler wiring: one scheduler, started once, one job per channel, forgiving misfires."""
+"""APScheduler wiring: a few ticks whatever the channel count, started once; next slots."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, date, datetime
 
-from bot.core.model import ChannelRef, Schedule
-from bot.scheduling import MISFIRE_GRACE_SECONDS, DailyScheduler, job_id
-
-A = ChannelRef("test", "w", "a")
-B = ChannelRef("test", "w", "b")
+from bot.core.model import Schedule
+from bot.core.schedules import next_monday_slot, next_slot
+from bot.scheduling import JOBS, MISFIRE_GRACE_SECONDS, DailyScheduler
 
 
 class FakeService:
-    def __init__(self) -> None:
-        self.calls: list[Any] = []
+    async def run_posts(self) -> int:
+        return 0
 
-    async def run_daily(self, channel: ChannelRef) -> None:
-        self.calls.append(channel)
+    async def run_reveals(self) -> int:
+        return 0
 
-    async def start(self) -> int:
+    async def run_learning(self) -> int:
         return 0
 
 
-async def test_starting_twice_registers_each_job_once() -> None:
+async def test_starting_twice_registers_the_ticks_once_and_no_job_per_channel() -> None:
     scheduler = DailyScheduler(FakeService())  # type: ignore[arg-type]
-    channels = [(A, Schedule()), (B, Schedule(hour=18, timezone="Asia/Tokyo"))]
-    scheduler.start(channels)
-    scheduler.start(channels)  # e.g. a platform reconnect
-    jobs = scheduler._scheduler.get_jobs()
+    scheduler.start()
+    scheduler.start()  # e.g. a platform reconnect
     try:
-        assert sorted(j.id for j in jobs) == sorted([job_id(A), job_id(B), "tick"])
-        daily = scheduler._scheduler.get_job(job_id(B))
-        assert daily.coalesce is True and daily.max_instances == 1
-        assert daily.misfire_grace_time == MISFIRE_GRACE_SECONDS
-        assert str(daily.trigger.timezone) == "Asia/Tokyo"
+        jobs = scheduler._scheduler.get_jobs()
+        assert sorted(j.id for j in jobs) == sorted(JOBS)
+        posts = scheduler._scheduler.get_job("posts")
+        assert posts.coalesce is True and posts.max_instances == 1
+        assert posts.misfire_grace_time == MISFIRE_GRACE_SECONDS
     finally:
         scheduler.shutdown()
 
 
-async def test_schedule_change_replaces_the_job_and_pause_removes_it() -> None:
-    scheduler = DailyScheduler(FakeService())  # type: ignore[arg-type]
-    scheduler.start([(A, Schedule())])
+async def test_a_schedule_change_brings_the_posting_tick_forward() -> None:
+    scheduler = DailyScheduler(FakeService(), tick_seconds=3600)  # type: ignore[arg-type]
+    scheduler.start()
     try:
-        scheduler.update(A, Schedule(hour=7, minute=45))
-        job = scheduler._scheduler.get_job(job_id(A))
-        fields = {f.name: str(f) for f in job.trigger.fields}
-        assert fields["hour"] == "7" and fields["minute"] == "45"
-        scheduler.update(A, Schedule(paused=True))
-        assert scheduler._scheduler.get_job(job_id(A)) is None
+        before = scheduler._scheduler.get_job("posts").next_run_time
+        scheduler.update(None, Schedule(hour=7))  # type: ignore[arg-type]
+        assert scheduler._scheduler.get_job("posts").next_run_time < before
     finally:
         scheduler.shutdown()
+
+
+WEEKDAYS = Schedule(hour=9, minute=30, timezone="Europe/Paris")
+
+
+def test_next_slot_is_todays_even_when_its_time_has_passed_until_it_is_posted() -> None:
+    tuesday_noon = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
+    assert next_slot(WEEKDAYS, tuesday_noon) == datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
+    after = next_slot(WEEKDAYS, tuesday_noon, after=date(2026, 11, 24))
+    assert after == datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+
+
+def test_next_slot_skips_days_off_and_follows_daylight_saving() -> None:
+    friday_posted = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)
+    # Saturday and Sunday are off; on Monday 30 March Paris is on summer time (UTC+2).
+    monday = next_slot(WEEKDAYS, friday_posted, after=date(2026, 3, 27))
+    assert monday == datetime(2026, 3, 30, 7, 30, tzinfo=UTC)
+
+
+def test_a_slot_in_the_daylight_saving_gap_falls_just_after_it() -> None:
+    gap = Schedule(hour=2, minute=30, timezone="Europe/Paris", weekdays=tuple(range(7)))
+    slot = next_slot(gap, datetime(2026, 3, 29, 0, 0, tzinfo=UTC))
+    assert slot == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 local, after the jump
+
+
+def test_paused_or_dayless_schedules_have_no_next_slot() -> None:
+    now = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
+    assert next_slot(Schedule(paused=True), now) is None
+    assert next_slot(Schedule(weekdays=()), now) is None
+
+
+def test_the_recap_falls_due_at_the_slot_of_the_next_monday() -> None:
+    wednesday = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    assert next_monday_slot(WEEKDAYS, wednesday) == datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
+    monday = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert next_monday_slot(WEEKDAYS, monday, after=monday.date()) == datetime(
+        2026, 12, 7, 8, 30, tzinfo=UTC
+    )

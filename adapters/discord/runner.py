@@ -63,6 +63,7 @@ def build(
     """The client wired to the service ``bootstrap`` builds (also used by tests)."""
     client = create_client(dsettings, **options)
     service = bootstrap(settings, client.platform, knowledge)
+    service.scope = dsettings.scope()  # due work: only this instance's shards' channels
     service.set_schedule_listener(client.schedule_changed)
     client.attach(service)
     client.on_setup.append(lambda: serve_ops(settings, service))

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from bot.core import replies
-from bot.core.model import ChannelRef, Item, MessageRef, Post, Reply, Schedule
+from bot.core.due import EVERYWHERE, drain
+from bot.core.model import ChannelRef, Item, MessageRef, Post, Reply, Schedule, Scope
 from bot.core.ports import ChatPlatform, Metrics, NoMetrics, PlatformError, Store
 from bot.core.retry import DEFAULT_RETRY, TRANSIENT_ERRORS, RetryPolicy, Sleep, with_retries
-from bot.core.schedules import due_local_date, local_now, reveal_time, zone
-from bot.core.selection import LOW_STOCK_DAYS, Selection, choose, eligible
+from bot.core.schedules import due_local_date, local_now, next_slot, reveal_time, zone
+from bot.core.selection import LOW_STOCK_DAYS, NothingToAsk, Selection, choose, eligible
 
 __all__ = [
     "CLAIM_TIMEOUT",
@@ -36,8 +36,15 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 CLOCK_SKEW = timedelta(minutes=2)
 """How far the clocks of instances and platform may disagree (bounds the history lookup)."""
 
-CATCH_UP_CONCURRENCY = 8
-"""How many channels catch-up posts to at once (one slow channel never holds up the rest)."""
+CATCH_UP_CONCURRENCY = 16
+"""How many due channels an instance posts to at once (one slow channel never holds up the
+rest); the platform's pace is kept by its adapter's rate limiting."""
+
+RETRY_FAILED_POST = timedelta(minutes=1)
+"""When a channel whose post failed (and was released) is looked at again."""
+
+RETRY_NOTHING_TO_ASK = timedelta(hours=1)
+"""When a channel whose filters leave no question is looked at again."""
 
 
 def question_key(post: Post) -> str:
@@ -101,6 +108,8 @@ class DailySession:
         self.metrics: Metrics = metrics or NoMetrics()
         self._sleep = sleep
         self.on_pause = on_pause
+        self.before_reveal: Callable[[Post], Awaitable[object]] | None = None
+        """Runs before a post's wrap-up is made (answer catch-up of its thread)."""
         # One lock per channel: selection and claim of a channel run one at a time in this
         # process, while different channels post concurrently.
         self._locks: dict[ChannelRef, asyncio.Lock] = {}
@@ -216,8 +225,7 @@ class DailySession:
             log.info("recorded %s in %s for %s, found on the platform", item.id, channel, day)
         else:
             log.info("posted %s in %s for %s", item.id, channel, day)
-        stored = await asyncio.to_thread(self._store.get_post, post.id)
-        return stored or post
+        return replace(post, message=message)
 
     async def _select(self, channel: ChannelRef, schedule: Schedule, key: str) -> Selection:
         recent = [p for p in await self._recent(channel) if p.local_date != key]
@@ -312,8 +320,15 @@ class DailySession:
         item = self.item(post.item_id)
         if item is None or post.message is None:
             return False
+        if self.before_reveal is not None and post.revealed_at is None:
+            await self.before_reveal(post)  # so the wrap-up counts answers the bot missed
         if not await asyncio.to_thread(self._store.mark_revealed, post.id, self._clock()):
             return False
+        return await self._send_reveal(post, item)
+
+    async def _send_reveal(self, post: Post, item: Item) -> bool:
+        """Reply with the answer in the thread of a post already marked revealed."""
+        assert post.message is not None
         attempts = await asyncio.to_thread(self._store.attempts_for_post, post.id)
         reply = replies.reveal(item, attempts)
         remaining = await self.remaining_in_cycle(post.channel)
@@ -337,42 +352,91 @@ class DailySession:
         )
         return True
 
-    async def reveal_due(self) -> int:
-        """Reveal every post whose reveal time has passed; returns how many were revealed."""
-        due = await asyncio.to_thread(self._store.posts_due_for_reveal, self._clock())
-        count = 0
-        for post in due:
+    async def reveal_due(self, scope: Scope = EVERYWHERE) -> int:
+        """Reveal every post whose reveal time has passed (claimed in batches, so instances
+        split them); returns how many were revealed."""
+
+        async def claim(limit: int) -> list[Post]:
+            return await asyncio.to_thread(self._store.claim_reveals, scope, self._clock(), limit)
+
+        async def one(post: Post) -> bool:
+            item = self.item(post.item_id)
             try:
-                count += await self.reveal(post)
+                if item is not None and self.before_reveal is not None and post.message:
+                    await self.before_reveal(post)  # so the wrap-up counts answers missed
+                return item is not None and await self._send_reveal(post, item)
             except Exception:
                 self.metrics.error("reveal")
                 log.exception("revealing post %s in %s failed", post.id, post.channel)
-        return count
+                return False
 
-    async def catch_up(self) -> int:
-        """On start-up: make posts missed while down (same local day only) and overdue reveals.
+        return await drain(claim, one, concurrency=CATCH_UP_CONCURRENCY, what="reveals")
 
-        Channels are posted to concurrently (bounded) and in random order, so several
-        instances spread the work and a failing or slow channel never delays the others.
-        """
-        channels = [
-            c for c, s in await asyncio.to_thread(self._store.list_channels) if not s.paused
-        ]
-        random.shuffle(channels)
-        bound = asyncio.Semaphore(CATCH_UP_CONCURRENCY)
-
-        async def one(channel: ChannelRef) -> bool:
-            async with bound:
-                try:
-                    return (await self.post_if_due(channel)) is not None
-                except Exception:
-                    self.metrics.error("catch_up")
-                    log.exception("catch-up post in %s failed", channel)
-                    return False
-
-        made = sum(await asyncio.gather(*(one(channel) for channel in channels)))
-        await self.reveal_due()
+    async def catch_up(self, scope: Scope = EVERYWHERE) -> int:
+        """Posts whose slot has come (missed while down too, same local day only), then
+        overdue reveals; returns how many questions were posted."""
+        made = await self.post_due(scope)
+        await self.reveal_due(scope)
         return made
+
+    async def post_due(self, scope: Scope = EVERYWHERE) -> int:
+        """Post in every channel the database says is due, claiming them in small batches
+        (instances split the work; a channel's claim lasts the claim timeout) and posting to
+        several at once, each behind its own error boundary."""
+        lease = self._claim_timeout
+
+        async def claim(limit: int) -> list[tuple[ChannelRef, Schedule, datetime]]:
+            now = self._clock()
+            due = await asyncio.to_thread(self._store.claim_due_posts, scope, now, limit, lease)
+            return [(channel, schedule, now + lease) for channel, schedule in due]
+
+        post = self._post_claimed
+        return await drain(claim, post, concurrency=CATCH_UP_CONCURRENCY, what="posts")
+
+    async def _post_claimed(self, claimed: tuple[ChannelRef, Schedule, datetime]) -> bool:
+        """Post in one claimed channel if due, then record when it next needs a look."""
+        channel, schedule, until = claimed
+        posted, retry = None, None
+        try:
+            posted = await self.post_if_due(channel)
+        except NothingToAsk as exc:
+            log.warning("channel %s: %s", channel, exc)
+            retry = RETRY_NOTHING_TO_ASK
+        except Exception:
+            self.metrics.error("catch_up")
+            log.exception("daily post in %s failed; retrying in a minute", channel)
+            retry = RETRY_FAILED_POST
+        try:
+            when: datetime | None
+            if retry:
+                when = self._clock() + retry
+            elif posted is not None:  # the slot of that day is done: the next one
+                day = date.fromisoformat(posted.local_date[:10])
+                when = next_slot(schedule, self._clock(), after=day)
+            else:
+                when = await self.next_look(channel)
+            await asyncio.to_thread(self._store.set_next_post, channel, when, until)
+        except Exception:
+            log.exception("could not record when %s is due; its claim expires", channel)
+        return posted is not None
+
+    async def next_look(self, channel: ChannelRef) -> datetime | None:
+        """When the channel next needs the poster: its next slot once today's is posted, the
+        claim timeout of a claim in flight (or kept for a takeover), a minute after a post
+        that failed; None when paused."""
+        schedule = await asyncio.to_thread(self._store.get_schedule, channel)
+        if schedule is None:
+            return None
+        now = self._clock()
+        day = due_local_date(schedule, now)
+        if day is None:
+            return next_slot(schedule, now)
+        existing = await asyncio.to_thread(self._store.post_for_date, channel, day.isoformat())
+        if existing is None:
+            return now + RETRY_FAILED_POST
+        if existing.message is None:
+            return max(existing.created_at + self._claim_timeout, now) + timedelta(seconds=1)
+        return next_slot(schedule, now, after=day)
 
     def week_start(self, schedule: Schedule) -> datetime:
         """Monday 00:00 of the current week in the channel's timezone."""

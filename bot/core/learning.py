@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.core import progress
+from bot.core.due import EVERYWHERE, drain
 from bot.core.model import (
     ChannelRef,
     CommandInvocation,
@@ -18,19 +19,26 @@ from bot.core.model import (
     Post,
     Reply,
     Schedule,
+    Scope,
     ScoredAnswer,
     UserRef,
     UserStats,
 )
 from bot.core.ports import ChartDrawer, ChatPlatform, LearningStore, Store
 from bot.core.practice import AnswerGrader, Practice
-from bot.core.schedules import local_now
+from bot.core.schedules import local_now, next_monday_slot
 from bot.core.suggestions import thin_topics
 
 log = logging.getLogger(__name__)
 
 FACILITATE_AFTER = timedelta(hours=3)
 """A question thread with no answer for this long gets one gentle nudge with a hint."""
+
+RECAP_LEASE = timedelta(minutes=10)
+"""How long an instance holds a channel's recap while it writes it."""
+
+CONCURRENCY = 4
+"""Hints and recaps sent at once by one instance."""
 
 
 def thread_hint(item: Item) -> Reply:
@@ -66,8 +74,6 @@ class Learning:
         self._charts = charts
         self._charts_dir = charts_dir or Path(tempfile.gettempdir()) / "qotd-charts"
         self._topics = {item.id: item.topic for item in items}
-        # Weeks this process already recapped (or found empty): the tick runs every minute.
-        self._recapped: set[tuple[ChannelRef, date]] = set()
 
     async def on_practice(self, command: CommandInvocation) -> Reply:
         """``/practice`` serves a card; ``/practice <answer>`` grades it; ``nudge on|off``."""
@@ -89,45 +95,56 @@ class Learning:
         answers = await asyncio.to_thread(self.store.scored_answers, channel)
         return progress.channel_stats(answers, self.items)
 
-    async def tick(self) -> int:
-        """Periodic work: practice nudges and thread facilitation; returns messages sent."""
+    async def tick(self, scope: Scope = EVERYWHERE) -> int:
+        """Periodic work: practice nudges, thread facilitation and weekly recaps of the
+        channels in ``scope``; returns messages sent."""
         sent = 0
         for work in (self.send_nudges, self.facilitate, self.post_recaps):
             try:
-                sent += await work()
+                sent += await work(scope)
             except Exception:
                 log.exception("learning tick: %s failed", work.__name__)
         return sent
 
-    async def send_nudges(self) -> int:
+    async def send_nudges(self, scope: Scope = EVERYWHERE) -> int:
         """Each opted-in member with due cards hears about them once per local day."""
         sent = 0
         for member in await asyncio.to_thread(self.store.nudge_members):
+            if not scope.serves(member.channel):
+                continue
             schedule = await asyncio.to_thread(self._core.ensure_channel, member.channel)
             today = local_now(schedule, self._clock()).date().isoformat()
             sent += await self.practice.send_nudge(self._platform, member, today)
         return sent
 
-    async def facilitate(self) -> int:
-        """Nudge, once, each open question thread that has had no answer for a few hours."""
-        now = self._clock()
-        sent = 0
-        for channel, schedule in await asyncio.to_thread(self._core.list_channels):
-            if schedule.paused:
-                continue
-            post = await asyncio.to_thread(self._core.latest_post, channel)
-            if post is None or not self._quiet(post, now):
-                continue
-            item = self.items.get(post.item_id)
-            if item is None or item.is_prompt or post.message is None:
-                continue
-            if await asyncio.to_thread(self._core.attempts_for_post, post.id):
-                continue
-            if not await asyncio.to_thread(self.store.mark_thread_nudged, post.id, now):
-                continue
-            await self._platform.reply_in_thread(post.message, thread_hint(item))
-            sent += 1
-        return sent
+    async def facilitate(self, scope: Scope = EVERYWHERE) -> int:
+        """Nudge, once, each open question thread that has had no answer for a few hours
+        (the database hands out the posts whose time has come)."""
+        before = self._clock() - FACILITATE_AFTER
+
+        async def claim(limit: int) -> list[Post]:
+            return await asyncio.to_thread(self._core.claim_hints, scope, before, limit)
+
+        return await drain(claim, self._hint, concurrency=CONCURRENCY, what="thread hints")
+
+    async def _hint(self, post: Post) -> bool:
+        """The hint in one quiet thread, if it is still the channel's open, unanswered post."""
+        item = self.items.get(post.item_id)
+        if item is None or item.is_prompt or not self._quiet(post, self._clock()):
+            return False
+        assert post.message is not None
+        schedule = await asyncio.to_thread(self._core.get_schedule, post.channel)
+        if schedule is None or schedule.paused:
+            return False
+        latest = await asyncio.to_thread(self._core.latest_post, post.channel)
+        if latest is None or latest.id != post.id:
+            return False
+        if await asyncio.to_thread(self._core.attempts_for_post, post.id):
+            return False
+        if not await asyncio.to_thread(self.store.mark_thread_nudged, post.id, self._clock()):
+            return False
+        await self._platform.reply_in_thread(post.message, thread_hint(item))
+        return True
 
     async def member_chart(self, channel: ChannelRef, user: UserRef, reply: Reply) -> Reply:
         """``/stats chart``: the member's stats with their own chart of the last 7 local days."""
@@ -155,31 +172,49 @@ class Learning:
         )
         return replace(reply, attachments=(*reply.attachments, str(chart)))
 
-    async def post_recaps(self) -> int:
-        """On Monday after the daily slot, each active channel gets last week's recap (once)."""
-        sent = 0
+    async def post_recaps(self, scope: Scope = EVERYWHERE) -> int:
+        """On Monday after the daily slot, each active channel gets last week's recap (once);
+        the database says which channels' Monday slot has come."""
+
+        async def claim(limit: int) -> list[tuple[ChannelRef, Schedule, datetime]]:
+            now = self._clock()
+            due = await asyncio.to_thread(
+                self._core.claim_due_recaps, scope, now, limit, RECAP_LEASE
+            )
+            return [(channel, schedule, now + RECAP_LEASE) for channel, schedule in due]
+
+        return await drain(claim, self._recap_claimed, concurrency=CONCURRENCY, what="recaps")
+
+    async def _recap_claimed(self, claimed: tuple[ChannelRef, Schedule, datetime]) -> bool:
+        """The recap of one claimed channel if its Monday slot has come, then its next one."""
+        channel, schedule, until = claimed
         now = self._clock()
-        for channel, schedule in await asyncio.to_thread(self._core.list_channels):
-            local = local_now(schedule, now)
-            if schedule.paused or local.weekday() != 0:
-                continue
-            if (local.hour, local.minute) < (schedule.hour, schedule.minute):
-                continue
-            first = local.date() - timedelta(days=7)
-            if (channel, first) in self._recapped:
-                continue
-            self._recapped.add((channel, first))
-            answers = [
-                a
-                for a in await asyncio.to_thread(self.store.scored_answers, channel)
-                if first <= local_now(schedule, a.answered_at).date() < local.date()
-            ]
-            if not answers:
-                continue
-            if not await asyncio.to_thread(self.store.mark_recap, channel, str(first), now):
-                continue
-            sent += await self._post_recap(channel, schedule, first, answers)
-            await self._warn_thin(channel, schedule)
+        local = local_now(schedule, now)
+        monday = local.weekday() == 0 and (local.hour, local.minute) >= (
+            schedule.hour,
+            schedule.minute,
+        )
+        try:
+            return monday and await self._recap(channel, schedule, local) > 0
+        finally:
+            after = local.date() if monday else None
+            await asyncio.to_thread(
+                self._core.set_next_recap, channel, next_monday_slot(schedule, now, after), until
+            )
+
+    async def _recap(self, channel: ChannelRef, schedule: Schedule, local: datetime) -> int:
+        first = local.date() - timedelta(days=7)
+        answers = [
+            a
+            for a in await asyncio.to_thread(self.store.scored_answers, channel)
+            if first <= local_now(schedule, a.answered_at).date() < local.date()
+        ]
+        if not answers:
+            return 0
+        if not await asyncio.to_thread(self.store.mark_recap, channel, str(first), self._clock()):
+            return 0
+        sent = await self._post_recap(channel, schedule, first, answers)
+        await self._warn_thin(channel, schedule)
         return sent
 
     async def _warn_thin(self, channel: ChannelRef, schedule: Schedule) -> None:

@@ -72,6 +72,29 @@ class ChannelRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Scope:
+    """The channels one instance serves in due work: one platform's (every platform's when
+    empty) and, on Discord, only the guilds of its shards (``shard_ids`` of ``shard_count``)."""
+
+    platform: str = ""
+    shard_count: int = 1
+    shard_ids: tuple[int, ...] = ()
+
+    def serves(self, channel: ChannelRef) -> bool:
+        """Whether ``channel`` is this instance's to post in."""
+        if self.platform and channel.platform != self.platform:
+            return False
+        if self.shard_count <= 1 or not self.shard_ids:
+            return True
+        return shard_of(channel.workspace, self.shard_count) in self.shard_ids
+
+
+def shard_of(guild: str, shard_count: int) -> int:
+    """The Discord shard that receives a guild's events (DMs, without a guild, go to 0)."""
+    return (int(guild) >> 22) % shard_count if guild.isdigit() else 0
+
+
+@dataclass(frozen=True, slots=True)
 class UserRef:
     """A member of a platform."""
 
@@ -349,3 +372,17 @@ class Delivery:
     payload: str
     received_at: datetime
     tries: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPage:
+    """Messages of a question thread read back from the platform (``ThreadReader``).
+
+    ``messages`` are the members' messages among those read, oldest first (the bot's own and
+    other bots' are left out); ``last`` is the id of the last message read, whoever wrote it
+    ("" when none was); ``more`` is True when the thread may hold messages after it.
+    """
+
+    messages: tuple[IncomingMessage, ...]
+    last: str = ""
+    more: bool = False

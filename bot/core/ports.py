@@ -20,8 +20,10 @@ from bot.core.model import (
     PracticeMember,
     Reply,
     Schedule,
+    Scope,
     ScoredAnswer,
     Suggestion,
+    ThreadPage,
     UserRef,
     UserStats,
 )
@@ -250,6 +252,53 @@ class Store(Protocol):
         """Members ranked by points earned since ``since`` (all time when None)."""
         ...
 
+    def open_posts(self, platform: str, since: datetime) -> list[Post]:
+        """Posted, unrevealed, unskipped posts of ``platform`` created at or after ``since``."""
+        ...
+
+    def thread_mark(self, post_id: int) -> str:
+        """The id of the last thread message answer catch-up read for the post ("" if none)."""
+        ...
+
+    def set_thread_mark(self, post_id: int, message_id: str, now: datetime) -> None:
+        """Record how far answer catch-up read the post's thread."""
+        ...
+
+    def claim_due_posts(
+        self, scope: Scope, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[ChannelRef, Schedule]]:
+        """Up to ``limit`` channels whose next slot has come, each claimed until ``now + lease``
+        (instances claiming at once get disjoint batches)."""
+        ...
+
+    def set_next_post(
+        self, channel: ChannelRef, when: datetime | None, claimed_until: datetime
+    ) -> bool:
+        """When the channel next needs a look (None: never), unless the claim of
+        ``claimed_until`` was superseded by a schedule change or another instance."""
+        ...
+
+    def claim_due_recaps(
+        self, scope: Scope, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[ChannelRef, Schedule]]:
+        """Up to ``limit`` channels whose weekly recap time has come, claimed like posts."""
+        ...
+
+    def set_next_recap(
+        self, channel: ChannelRef, when: datetime | None, claimed_until: datetime
+    ) -> bool:
+        """The channel's next recap time (as ``set_next_post``)."""
+        ...
+
+    def claim_reveals(self, scope: Scope, now: datetime, limit: int) -> list[Post]:
+        """Up to ``limit`` posts due for reveal, marked revealed as they are claimed."""
+        ...
+
+    def claim_hints(self, scope: Scope, before: datetime, limit: int) -> list[Post]:
+        """Up to ``limit`` open posts waiting for a hint since ``before`` or earlier, taken off
+        the waiting list."""
+        ...
+
     def ping(self) -> None:
         """Raise if the database cannot be reached (health checks)."""
         ...
@@ -354,6 +403,15 @@ class ChannelPoster(Protocol):
 
     async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
         """Post ``reply`` (with its attachments) in the channel."""
+        ...
+
+
+class ThreadReader(Protocol):
+    """Optional platform capability: read a question thread back (answer catch-up)."""
+
+    async def thread_messages(self, thread: MessageRef, after: str, limit: int) -> ThreadPage:
+        """Messages of ``thread`` posted after the message ``after``, oldest first, reading
+        at most ``limit`` of them (several platform pages if need be)."""
         ...
 
 

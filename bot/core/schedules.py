@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.model import Difficulty, Schedule
@@ -180,6 +180,36 @@ def due_local_date(schedule: Schedule, now: datetime) -> date | None:
     if (local.hour, local.minute) < (schedule.hour, schedule.minute):
         return None
     return local.date()
+
+
+def next_slot(schedule: Schedule, now: datetime, after: date | None = None) -> datetime | None:
+    """The UTC instant of the first slot on a scheduled local day from today on (after
+    ``after``, the last day already posted); None when paused or on no day.
+
+    Today's slot counts even when its time has passed, as ``due_local_date`` does; a slot in a
+    daylight-saving gap falls just after the gap.
+    """
+    if schedule.paused or not schedule.weekdays:
+        return None
+    tz = zone(schedule.timezone)
+    day = now.astimezone(tz).date()
+    if after is not None and after >= day:
+        day = after + timedelta(days=1)
+    while day.weekday() not in schedule.weekdays:
+        day += timedelta(days=1)
+    local = datetime.combine(day, time(schedule.hour, schedule.minute), tz)
+    return local.astimezone(UTC)
+
+
+def next_monday_slot(schedule: Schedule, now: datetime, after: date | None = None) -> datetime:
+    """The UTC instant of the schedule's time on the first local Monday from today on (after
+    ``after``): when the weekly recap falls due."""
+    tz = zone(schedule.timezone)
+    day = now.astimezone(tz).date()
+    if after is not None and after >= day:
+        day = after + timedelta(days=1)
+    day += timedelta(days=(7 - day.weekday()) % 7)
+    return datetime.combine(day, time(schedule.hour, schedule.minute), tz).astimezone(UTC)
 
 
 def reveal_time(schedule: Schedule, posted_at: datetime) -> datetime:

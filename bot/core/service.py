@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
 
 from bot.core import replies
+from bot.core.catchup import AnswerCatchUp, Serves
 from bot.core.commands import (
     ADMIN_COMMANDS,
     MAX_QUERY_CHARS,
@@ -34,8 +35,10 @@ from bot.core.model import (
     MessageRef,
     Reply,
     Schedule,
+    Scope,
     UserRef,
 )
+from bot.core.pacing import PacedPlatform, Pacer
 from bot.core.ports import (
     ChartDrawer,
     ChatPlatform,
@@ -66,6 +69,9 @@ class Searcher(Protocol):
 
 MARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
 """Waits between tries to record feedback as sent (about two minutes in all)."""
+UNSENT_GRACE = timedelta(minutes=3)
+"""How long an answer stored without its feedback may still be in another process's hands
+(its feedback being sent and recorded); catch-up sends it only after that."""
 MARKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qotd-feedback-sent")
 
 
@@ -94,10 +100,17 @@ class QotdService:
         metrics: Metrics | None = None,
         learning: LearningStore | None = None,
         charts: ChartDrawer | None = None,
+        scope: Scope | None = None,
+        post_rate: float = 0.0,
     ) -> None:
         self.items = tuple(items)
+        self.scope = scope or Scope()
+        """The channels this instance serves in scheduled work (its platform, its shards)."""
         self.store = store
         self.platform = platform
+        # Scheduled work (posts, reveals, hints, recaps) goes at the platform's pace.
+        self.pacer = Pacer(post_rate)
+        scheduled = cast(ChatPlatform, PacedPlatform(platform, self.pacer))
         self.retriever = retriever
         self.grader = grader
         # Channel memory: with the learning loop, daily selection sees each channel's weak topics.
@@ -107,7 +120,7 @@ class QotdService:
         self.daily = DailySession(
             self.items,
             daily_store,
-            platform,
+            scheduled,
             clock,
             claim_timeout=claim_timeout,
             retry=retry,
@@ -119,7 +132,7 @@ class QotdService:
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.metrics = metrics or NoMetrics()
         self.learning = (
-            Learning(self.items, learning, store, platform, grader, clock, charts)
+            Learning(self.items, learning, store, scheduled, grader, clock, charts)
             if learning
             else None
         )
@@ -128,6 +141,8 @@ class QotdService:
             if learning
             else None
         )
+        self.catchup = AnswerCatchUp(store, platform, self._caught_up, clock)
+        self.daily.before_reveal = self.catchup.post
 
     @property
     def metrics(self) -> Metrics:
@@ -257,15 +272,24 @@ class QotdService:
 
     async def run_reveals(self) -> int:
         """Periodic tick: reveal every answer whose time has come."""
-        return await self.daily.reveal_due()
+        return await self.daily.reveal_due(self.scope)
+
+    async def run_posts(self) -> int:
+        """Periodic tick: post in every channel of this instance's scope whose slot has come."""
+        return await self.daily.post_due(self.scope)
 
     async def start(self) -> int:
         """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
-        return await self.daily.catch_up()
+        return await self.daily.catch_up(self.scope)
+
+    def catch_up_answers(self, platform: str, serves: Serves = lambda _: True) -> asyncio.Task[int]:
+        """In the background: grade answers members posted in open question threads while
+        the bot was not listening (start-up, and each reconnect where events may be lost)."""
+        return self.catchup.soon(platform, serves)
 
     async def run_learning(self) -> int:
-        """Periodic tick of the learning loop: practice nudges, thread facilitation."""
-        return await self.learning.tick() if self.learning else 0
+        """Periodic tick of the learning loop: practice nudges, thread facilitation, recaps."""
+        return await self.learning.tick(self.scope) if self.learning else 0
 
     # ----- use cases ------------------------------------------------------------------
     async def explain(self, query: str, k: int = 3) -> Reply:
@@ -282,7 +306,10 @@ class QotdService:
         """Admins may reveal, skip and change the schedule."""
         return user.is_admin or user.user_id in self._admins
 
-    async def _answer_attempt(self, message: IncomingMessage) -> None:
+    async def _caught_up(self, message: IncomingMessage) -> None:
+        await self._answer_attempt(message, caught_up=True)
+
+    async def _answer_attempt(self, message: IncomingMessage, *, caught_up: bool = False) -> None:
         assert message.thread is not None
         thread_id = message.thread.thread_id or message.thread.message_id
         post = await asyncio.to_thread(self.store.post_by_thread, message.channel, thread_id)
@@ -292,16 +319,18 @@ class QotdService:
         if item is None:
             return
         attempts = await asyncio.to_thread(self.store.attempts_for_post, post.id)
-        if await self._answered_before(message, item, attempts):
+        if await self._answered_before(message, item, attempts, caught_up):
             return
-        limited = self._over_limit(message.user)
+        # Answers read back after downtime were not sent within a minute: no rate limit.
+        limited = None if caught_up else self._over_limit(message.user)
         if limited:
             await self._private(message, limited)
             return
         text = clean_text(message.text)
         if item.is_prompt:
             if await self._store_attempt(post.id, message, text, None):
-                await self._answer(message, post.id, "speech_balloon", replies.prompt_ack())
+                reply = replies.late(replies.prompt_ack(), caught_up)
+                await self._answer(message, post.id, "speech_balloon", reply)
             return
         mine = message.user.user_id
         grade = await self._grade(item, text, [a for a in attempts if a.user.user_id != mine])
@@ -315,7 +344,8 @@ class QotdService:
         self.metrics.attempt_graded()
         truncated = len(text) if len(text) > replies.MAX_GRADED_CHARS else 0
         emoji = "warning" if grade.flagged else "white_check_mark"
-        await self._answer(message, post.id, emoji, replies.feedback(item, grade, truncated))
+        feedback = replies.late(replies.feedback(item, grade, truncated), caught_up)
+        await self._answer(message, post.id, emoji, feedback)
 
     async def _grade(self, item: Item, text: str, others: Sequence[Attempt]) -> Grade:
         earlier = [("the reference answer", item.answer)]
@@ -325,16 +355,23 @@ class QotdService:
         return grade
 
     async def _answered_before(
-        self, message: IncomingMessage, item: Item, attempts: Sequence[Attempt]
+        self,
+        message: IncomingMessage,
+        item: Item,
+        attempts: Sequence[Attempt],
+        caught_up: bool = False,
     ) -> bool:
         """A message already stored (a redelivery, or reprocessing after a crash): its
-        feedback is sent now if it never was, never twice."""
+        feedback is sent now if it never was, never twice. Catch-up, which no inbox claim
+        serialises, leaves a recent one to the process that stored it."""
         mid = message.message.message_id if message.message else ""
         index = next((n for n, a in enumerate(attempts) if mid and a.message_id == mid), None)
         if index is None:
             return False
         stored = attempts[index]
         if stored.feedback_sent:
+            return True
+        if caught_up and self._clock() - stored.created_at < UNSENT_GRACE:
             return True
         if item.is_prompt:
             await self._answer(message, stored.post_id, "speech_balloon", replies.prompt_ack())

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement
 
 from bot.core.model import Attempt, ChannelRef, MessageRef, Post, Schedule, UserRef
 from bot.storage.tables import AttemptRow, ChannelRow, PostRow
+
+DUE_AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
+"""A due time before any real one: the next tick looks at the row (new or changed schedule)."""
 
 
 def channel_ref(row: ChannelRow) -> ChannelRef:
@@ -36,6 +40,9 @@ def apply_schedule(row: ChannelRow, schedule: Schedule) -> None:
     row.reveal_after_minutes = schedule.reveal_after_minutes
     row.topics = ",".join(schedule.topics)
     row.difficulty, row.paused = schedule.difficulty, schedule.paused
+    # A new or changed schedule is looked at by the next tick of any instance (bot.core.due).
+    due = None if schedule.paused else DUE_AT_ONCE
+    row.next_post_at, row.next_recap_at = due, due
 
 
 def post_of(row: PostRow, channel: ChannelRow) -> Post:

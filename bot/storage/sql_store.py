@@ -26,9 +26,10 @@ from bot.storage.convert import (
     post_of,
     schedule_of,
 )
+from bot.storage.due_store import DueWorkStore
 from bot.storage.engine import make_engine, writer
 from bot.storage.migrate import migrate_engine
-from bot.storage.tables import AttemptRow, ChannelRow, NoticeRow, PostRow
+from bot.storage.tables import AttemptRow, ChannelRow, NoticeRow, PostRow, ThreadMarkRow
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def instance_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
 
-class SqlStore:
+class SqlStore(DueWorkStore):
     """Channels, posts and attempts in a SQL database; migrates it to head on construction."""
 
     def __init__(
@@ -166,6 +167,7 @@ class SqlStore:
             reveal_due_at=reveal_due_at,
             skipped=False,
             claimed_by=self.instance,
+            hint_from=now,
         )
         try:
             with self._write() as session:
@@ -215,6 +217,7 @@ class SqlStore:
                     created_at=now,
                     reveal_due_at=reveal_due_at,
                     claimed_by=self.instance,
+                    hint_from=now,
                 )
             )
             if cast(CursorResult[object], result).rowcount != 1:
@@ -299,14 +302,16 @@ class SqlStore:
             result = session.execute(
                 update(PostRow)
                 .where(PostRow.id == post_id, PostRow.revealed_at.is_(None))
-                .values(revealed_at=now)
+                .values(revealed_at=now, hint_from=None)
             )
             return cast(CursorResult[object], result).rowcount == 1
 
     def mark_skipped(self, post_id: int) -> None:
         """Mark the post skipped (its item was replaced by another)."""
         with self._write() as session:
-            session.execute(update(PostRow).where(PostRow.id == post_id).values(skipped=True))
+            session.execute(
+                update(PostRow).where(PostRow.id == post_id).values(skipped=True, hint_from=None)
+            )
 
     def posts_due_for_reveal(self, now: datetime) -> list[Post]:
         """Posted, unrevealed posts whose reveal time has come."""
@@ -401,6 +406,42 @@ class SqlStore:
             if row is None:
                 return []
             return progress.leaderboard(session, row.id, since, limit, timezone, self._clock())
+
+    def open_posts(self, platform: str, since: datetime) -> list[Post]:
+        """Posted, unrevealed, unskipped posts of ``platform`` created at or after ``since``."""
+        with self._read() as session:
+            return self._posts(
+                session,
+                ChannelRow.platform == platform,
+                PostRow.message_id.is_not(None),
+                PostRow.revealed_at.is_(None),
+                PostRow.skipped.is_(False),
+                PostRow.created_at >= since,
+            )
+
+    def thread_mark(self, post_id: int) -> str:
+        """The id of the last thread message answer catch-up read for the post ("" if none)."""
+        with self._read() as session:
+            row = session.get(ThreadMarkRow, post_id)
+            return row.message_id if row else ""
+
+    def set_thread_mark(self, post_id: int, message_id: str, now: datetime) -> None:
+        """Record how far answer catch-up read the post's thread (last writer wins: each
+        writer has read everything up to its mark)."""
+        change = (
+            update(ThreadMarkRow)
+            .where(ThreadMarkRow.post_id == post_id)
+            .values(message_id=message_id, marked_at=now)
+        )
+        try:
+            with self._write() as session:
+                if cast(CursorResult[object], session.execute(change)).rowcount == 0:
+                    session.add(
+                        ThreadMarkRow(post_id=post_id, message_id=message_id, marked_at=now)
+                    )
+        except IntegrityError:  # another instance inserted it meanwhile
+            with self._write() as session:
+                session.execute(change)
 
     def ping(self) -> None:
         """Raise if the database cannot be reached (health checks)."""

@@ -64,13 +64,20 @@ class ChannelRow(Base):
     difficulty: Mapped[str] = mapped_column(String(16), default="")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     cycle: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Due work (``bot.core.due``): when the channel next needs a look, NULL while paused. Ticks
+    # claim rows whose time has come through these indexes instead of scanning every channel.
+    next_post_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+    next_recap_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
 
 
 class PostRow(Base):
     """A question claimed (then posted) in a channel on a local date; one per channel and date."""
 
     __tablename__ = "posts"
-    __table_args__ = (UniqueConstraint("channel_id", "local_date", name="uq_posts_channel_date"),)
+    __table_args__ = (
+        UniqueConstraint("channel_id", "local_date", name="uq_posts_channel_date"),
+        Index("ix_posts_reveal_due", "revealed_at", "reveal_due_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel_id: Mapped[int] = mapped_column(
@@ -88,6 +95,8 @@ class PostRow(Base):
     revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    hint_from: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+    """Since when the open thread waits for its facilitator's hint; NULL once decided."""
 
 
 class AttemptRow(Base):
@@ -152,3 +161,16 @@ class InboxRow(Base):
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     tries: Mapped[int] = mapped_column(Integer, default=1)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+
+
+class ThreadMarkRow(Base):
+    """How far answer catch-up has read a post's thread (``bot.core.catchup``): the id of
+    the last message read, so the next run starts after it."""
+
+    __tablename__ = "thread_marks"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    message_id: Mapped[str] = mapped_column(String(128))
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -12,10 +12,10 @@ from bot.core.schedules import (
     ScheduleError,
     apply_settings,
     due_local_date,
+    next_slot,
     parse_time,
     parse_weekdays,
 )
-from bot.scheduling import cron_trigger
 
 TOPICS = {"quantization", "decoding"}
 
@@ -74,16 +74,13 @@ def test_weekend_and_paused_slots_are_not_due() -> None:
 
 
 def _fires(schedule: Schedule, start: datetime, days: int) -> list[datetime]:
-    trigger = cron_trigger(schedule)
+    """The slots the poster looks at: each next slot after the previous day was posted."""
     fires: list[datetime] = []
-    previous = None
-    now = start
-    while now < start + timedelta(days=days):
-        fire = trigger.get_next_fire_time(previous, now)
-        assert fire is not None
+    posted = None
+    while (fire := next_slot(schedule, start, posted)) and fire < start + timedelta(days=days):
         fires.append(fire)
-        previous, now = fire, fire + timedelta(seconds=1)
-    return fires[:-1] if fires[-1] >= start + timedelta(days=days) else fires
+        posted = fire.astimezone(ZoneInfo(schedule.timezone)).date()
+    return fires
 
 
 @pytest.mark.parametrize("when", ["spring", "autumn"])
@@ -95,10 +92,8 @@ def test_dst_change_neither_skips_nor_repeats_a_day(when: str) -> None:
     )
     fires = _fires(schedule, start, 5)
     local_days = [f.astimezone(tz).date() for f in fires]
-    # The cron trigger alone may skip the day whose 02:30 does not exist or fire twice on the
-    # day whose 02:30 happens twice; the per-date rule below is what the bot relies on.
-    unique_days = sorted(set(local_days))
-    assert len(unique_days) >= 4
+    # One slot per local day, the day whose 02:30 does not exist or happens twice included.
+    assert local_days == sorted(set(local_days)) and len(local_days) == 5
     minute = timedelta(minutes=1)
     due_days = set()
     for hour in range(5 * 24 * 60 // 15):

@@ -121,7 +121,7 @@ async def run_poster(db_url: str, recorder: str, name: str) -> None:
     print("READY", flush=True)
     await asyncio.to_thread(sys.stdin.readline)  # "GO": every instance starts at once
     scheduler = DailyScheduler(service, tick_seconds=TICK_SECONDS)
-    scheduler.start(await asyncio.to_thread(service.store.list_channels))
+    scheduler.start()
     await service.start()
     await asyncio.Event().wait()
 

@@ -18,8 +18,7 @@ from bot.content.bank import load_bank
 from bot.content.schema import ContentError
 from bot.core.commands import clean_text, explain_query, split_command, unknown_command
 from bot.core.model import IncomingMessage, MessageRef, Schedule
-from bot.core.schedules import ScheduleError, apply_settings, due_local_date, zone
-from bot.scheduling import cron_trigger
+from bot.core.schedules import ScheduleError, apply_settings, due_local_date, next_slot, zone
 from tests.reliability.fakes import ADA, ADMIN, CHANNEL, make_service, posted_question
 
 NASTY = [
@@ -114,7 +113,7 @@ def test_schedule_settings_give_a_valid_schedule_or_a_clear_error(args: str) -> 
         return
     assert 0 <= result.hour <= 23 and 0 <= result.minute <= 59
     zone(result.timezone)
-    cron_trigger(result)  # APScheduler accepts it
+    next_slot(result, datetime.now(UTC))  # its next slot can be computed
     due_local_date(result, datetime.now(UTC))
 
 
