@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
@@ -108,6 +108,8 @@ class DailySession:
         self.metrics: Metrics = metrics or NoMetrics()
         self._sleep = sleep
         self.on_pause = on_pause
+        self.before_reveal: Callable[[Post], Awaitable[object]] | None = None
+        """Runs before a post's wrap-up is made (answer catch-up of its thread)."""
         # One lock per channel: selection and claim of a channel run one at a time in this
         # process, while different channels post concurrently.
         self._locks: dict[ChannelRef, asyncio.Lock] = {}
@@ -318,6 +320,8 @@ class DailySession:
         item = self.item(post.item_id)
         if item is None or post.message is None:
             return False
+        if self.before_reveal is not None and post.revealed_at is None:
+            await self.before_reveal(post)  # so the wrap-up counts answers the bot missed
         if not await asyncio.to_thread(self._store.mark_revealed, post.id, self._clock()):
             return False
         return await self._send_reveal(post, item)
@@ -358,6 +362,8 @@ class DailySession:
         async def one(post: Post) -> bool:
             item = self.item(post.item_id)
             try:
+                if item is not None and self.before_reveal is not None and post.message:
+                    await self.before_reveal(post)  # so the wrap-up counts answers missed
                 return item is not None and await self._send_reveal(post, item)
             except Exception:
                 self.metrics.error("reveal")
