@@ -5,7 +5,7 @@ asks the database for what is due instead of scanning every channel. Existing ch
 as due at once (the first tick computes their real next slot); open posts wait for a hint.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02
 """
 
