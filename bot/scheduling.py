@@ -94,7 +94,7 @@ class DailyScheduler:
 
     async def _tick(self) -> None:
         try:
-            await self._service.start()
+            await self._service.run_minute_tick()
         except Exception:
             log.exception("scheduler tick failed")
         # Practice nudges, quiet-thread hints and Monday recaps (each at most once).

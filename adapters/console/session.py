@@ -31,7 +31,7 @@ class ConsoleSession:
     async def open(self) -> None:
         """Greet, catch up, and show today's question (posting it if needed)."""
         self._out.write(BANNER + "\n\n")
-        caught_up = await self._service.start()
+        caught_up = await self._service.run_minute_tick()
         post, fresh = await self._service.daily.post_today(CONSOLE_CHANNEL)
         if post is not None and not fresh and not caught_up:
             await self.handle("/today")

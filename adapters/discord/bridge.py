@@ -11,7 +11,14 @@ from discord import app_commands
 
 from adapters.discord import doctor, refs
 from adapters.discord.platform import PENDING, Pending, respond
-from bot.core.model import ChannelRef, CommandInvocation, IncomingMessage, MessageRef, Reply
+from bot.core.model import (
+    ChannelRef,
+    CommandInvocation,
+    Form,
+    IncomingMessage,
+    MessageRef,
+    Reply,
+)
 from bot.core.service import QotdService
 
 log = logging.getLogger(__name__)
@@ -144,6 +151,14 @@ class Bridge:
             log.exception("handling an interaction failed")
             reply = FAILED
         await respond(interaction, reply, ephemeral=reply.private)
+
+    async def on_form(
+        self, interaction: discord.Interaction, form: Form, values: dict[str, str]
+    ) -> None:
+        """A modal of the core's (reject's reason, a suggestion) submitted."""
+        channel, _ = refs.located(interaction.channel, interaction.guild_id)
+        user = refs.interaction_user(interaction)
+        await self.run(interaction, lambda: self.service.on_form(form, values, channel, user))
 
     def explain_choices(self, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete for explain: matching topics first, then questions with answers."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from adapters.slack.signing import SignedRequests
 from bot.app import Knowledge
 from bot.core.inbox import LEASE
 from bot.core.model import ChannelRef, Schedule
-from bot.core.ports import InboxStore, PlatformError, Store
+from bot.core.ports import InboxStore, Store
 from bot.core.service import QotdService
 from bot.scheduling import DailyScheduler
 
@@ -42,7 +41,7 @@ class SlackBot:
         inbox_lease: timedelta = LEASE,
         **service_options: Any,
     ) -> None:
-        self.platform = SlackPlatform(client, on_channel_lost=self.pause_channel)
+        self.platform = SlackPlatform(client)
         self.service = QotdService(
             knowledge.bank.items,
             store,
@@ -57,7 +56,6 @@ class SlackBot:
         self.listeners = Listeners(
             self.service,
             Members(client, admin_cache_seconds),
-            self.channel_seen,
             inbox,
             inline=process_before_response,
             lease=inbox_lease,
@@ -70,7 +68,6 @@ class SlackBot:
             before_authorize=SignedRequests(signing_secret),
         )
         self.listeners.register(self.app)
-        self._known: set[ChannelRef] = set()
         self._sweeping: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -81,7 +78,7 @@ class SlackBot:
         self._sweeping = asyncio.create_task(self.listeners.inbox.run())
         store = self.service.store
         self.scheduler.start(await asyncio.to_thread(store.list_channels))
-        made = await self.service.start()
+        made = await self.service.run_minute_tick()
         log.info("qotd on Slack started; %d missed question(s) posted", made)
 
     def stop(self) -> None:
@@ -95,38 +92,3 @@ class SlackBot:
         """The core's schedule listener: reschedule the channel's daily slot."""
         if self.scheduler.running:
             self.scheduler.update(channel, schedule)
-
-    async def channel_seen(self, channel: ChannelRef) -> None:
-        """A channel the bot is used in: registered (default schedule) the first time.
-
-        A DM with the bot is registered paused: `/qotd today` there still posts on demand, but
-        no daily question follows (a member could not pause it: that needs an admin).
-        """
-        if channel in self._known:
-            return
-        self._known.add(channel)
-        store = self.service.store
-        if await asyncio.to_thread(store.get_schedule, channel) is not None:
-            return
-        if channel.channel.startswith("D"):
-            await asyncio.to_thread(store.set_schedule, channel, Schedule(paused=True))
-            return
-        schedule = await asyncio.to_thread(store.ensure_channel, channel)
-        log.info("new Slack channel %s registered for daily questions", channel.channel)
-        self.schedule_changed(channel, schedule)
-
-    async def pause_channel(self, channel: ChannelRef, error: PlatformError) -> None:
-        """Slack refused the channel for good (removed, archived): stop posting until resumed."""
-        store = self.service.store
-        schedule = await asyncio.to_thread(store.ensure_channel, channel)
-        if not schedule.paused:
-            paused = replace(schedule, paused=True)
-            await asyncio.to_thread(store.set_schedule, channel, paused)
-            self.schedule_changed(channel, paused)
-        log.warning(
-            "paused daily questions in Slack channel %s (team %s): %s. Invite the bot back "
-            "(`/invite @qotd`), check with `/qotd doctor`, then `/qotd schedule resume`.",
-            channel.channel,
-            channel.workspace,
-            error,
-        )

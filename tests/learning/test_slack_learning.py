@@ -139,7 +139,8 @@ async def test_suggest_modal_queue_buttons_and_author_notice(slack: Harness) -> 
     await slack.slack.command("suggest", ADA, GENERAL.channel, slack.response_url(4))
     [opened] = slack.fake.called("views.open")
     view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
-    assert view["callback_id"] == "qotd_suggest" and view["private_metadata"] == GENERAL.channel
+    assert view["callback_id"] == "qotd_form"
+    assert json.loads(view["private_metadata"])["channel"] == GENERAL.channel
     state = {
         "question": {
             "value": {"type": "plain_text_input", "value": "What is speculative decoding?"}
