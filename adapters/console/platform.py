@@ -40,14 +40,12 @@ class ConsolePlatform:
         self._out = out
         self._ids = itertools.count()
         self.current_thread: MessageRef | None = None
-        self.printed = 0
 
     def _new_ref(self, channel: ChannelRef, thread_id: str = "") -> MessageRef:
         message_id = f"{time.time_ns()}-{next(self._ids)}"
         return MessageRef(channel=channel, message_id=message_id, thread_id=thread_id or message_id)
 
     def _print(self, text: str) -> None:
-        self.printed += 1
         self._out.write(text.rstrip() + "\n\n")
         self._out.flush()
 

@@ -11,6 +11,7 @@ from discord import app_commands
 
 from adapters.discord import doctor, refs
 from adapters.discord.platform import PENDING, Pending, respond
+from bot.core import replies
 from bot.core.model import (
     ChannelRef,
     CommandInvocation,
@@ -27,12 +28,7 @@ DEFER_AFTER_SECONDS = 2.0
 """Discord wants an answer within 3 s: slower work is deferred ("thinking…") and followed up."""
 
 MAX_CHOICES = 25
-NOT_GRADED = Reply(
-    private=True,
-    text="Not graded: that didn't look like an answer to the question. Give it a try in a "
-    "sentence or two about the question itself.",
-)
-FAILED = Reply(private=True, text="Something went wrong on my side; please try again in a minute.")
+FAILED = replies.FAILED
 
 
 class Bridge:
@@ -120,18 +116,14 @@ class Bridge:
             thread=refs.question_thread(channel, thread_id),
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        pending = Pending(interaction)
-        token = PENDING.set(pending)
+        token = PENDING.set(Pending(interaction))
         try:
-            await self.service.on_message(incoming)
+            await self.service.on_answer(incoming)
         except Exception:
             log.exception("grading a modal answer failed")
             await respond(interaction, FAILED, ephemeral=True)
-            return
         finally:
             PENDING.reset(token)
-        if not pending.said:
-            await respond(interaction, NOT_GRADED, ephemeral=True)
 
     async def run(
         self, interaction: discord.Interaction, work: Callable[[], Awaitable[Reply]]

@@ -29,7 +29,6 @@ class Pending:
     """The interaction being handled, so private replies become its ephemeral follow-ups."""
 
     interaction: discord.Interaction
-    said: bool = False
 
 
 PENDING: ContextVar[Pending | None] = ContextVar("qotd_discord_interaction", default=None)
@@ -194,7 +193,6 @@ class DiscordPlatform:
         """Ephemeral follow-up to the member's pending interaction, else a DM (or a note)."""
         pending = PENDING.get()
         if pending is not None and str(pending.interaction.user.id) == user.user_id:
-            pending.said = True
             await respond(pending.interaction, reply, ephemeral=True)
             return
         try:

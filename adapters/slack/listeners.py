@@ -16,6 +16,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack import doctor, forms, render
 from adapters.slack.members import PLATFORM, Members
+from bot.core import replies
 from bot.core.commands import REGISTRY
 from bot.core.inbox import LEASE, Inbox
 from bot.core.model import (
@@ -39,11 +40,7 @@ ANSWERED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 SHARE_FLAG = "--share"
 
 DOCTOR_HELP = "\n- `/qotd doctor`: check what I need in this channel and how to fix it"
-FAILED = Reply(
-    private=True,
-    text="Something went wrong on my side, so I could not do that. Try again in a minute; "
-    "if it keeps failing, ask whoever runs qotd to check its log.",
-)
+FAILED = replies.FAILED
 
 EventListener = Callable[[dict[str, Any], dict[str, Any], Any], Awaitable[None]]
 

@@ -181,6 +181,15 @@ class IncomingMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the core did with a member's message: what it said, or why it said nothing."""
+
+    said: tuple[Reply, ...] = ()
+    ignored: str = ""
+    """Why nothing was said ("not addressed to the bot", "not an answer to grade" …)."""
+
+
+@dataclass(frozen=True, slots=True)
 class CommandInvocation:
     """A slash command (or its console equivalent): ``name`` like ``explain``, ``args`` the rest."""
 

@@ -114,6 +114,21 @@ def feedback(item: Item, grade: Grade, truncated_from: int = 0) -> Reply:
     return Reply(text="\n".join(lines), private=True)
 
 
+NOT_GRADED = Reply(
+    private=True,
+    text="Not graded: that didn't look like an answer to the question. Give it a try in a "
+    "sentence or two about the question itself, or `/help` for commands.",
+)
+"""Said when an answer submitted as one (a form, the console) had nothing to grade."""
+
+FAILED = Reply(
+    private=True,
+    text="Something went wrong on my side, so I could not do that. Try again in a minute; "
+    "if it keeps failing, ask whoever runs qotd to check its log.",
+)
+"""What a member hears when handling their request failed (every platform's error boundary)."""
+
+
 def prompt_ack() -> Reply:
     """Private note for an answer to a discussion prompt (nothing to grade against)."""
     return Reply(

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
@@ -33,6 +34,7 @@ from bot.core.model import (
     IncomingMessage,
     Item,
     MessageRef,
+    Outcome,
     Reply,
     Schedule,
     UserRef,
@@ -56,6 +58,15 @@ from bot.core.suggestions import Suggestions
 log = logging.getLogger(__name__)
 
 ScheduleListener = Callable[[ChannelRef, Schedule], None]
+
+_SAID: ContextVar[list[Reply] | None] = ContextVar("qotd_said", default=None)
+"""What the core said while handling the current message (see ``QotdService.on_message``)."""
+
+
+def _note(reply: Reply) -> None:
+    said = _SAID.get()
+    if said is not None:
+        said.append(reply)
 
 
 class Searcher(Protocol):
@@ -142,17 +153,39 @@ class QotdService:
         self.channels.listener = listener
 
     # ----- inbound events -------------------------------------------------------------
-    async def on_message(self, message: IncomingMessage) -> None:
-        """A member's message: an answer attempt in a question thread, or an explain request."""
+    async def on_message(self, message: IncomingMessage) -> Outcome:
+        """A member's message: an answer attempt in a question thread, or an explain request.
+
+        Returns what happened: what was said to the member, or why nothing was.
+        """
+        said: list[Reply] = []
+        token = _SAID.set(said)
+        try:
+            ignored = await self._handle_message(message)
+        finally:
+            _SAID.reset(token)
+        return Outcome(tuple(said), "" if said else ignored)
+
+    async def on_answer(self, message: IncomingMessage) -> Outcome:
+        """An answer the member submitted as one (a form, the console): graded like a thread
+        message, and when it is not graded the member hears why."""
+        outcome = await self.on_message(message)
+        if outcome.said:
+            return outcome
+        await self._private(message, replies.NOT_GRADED)
+        return Outcome((replies.NOT_GRADED,), outcome.ignored)
+
+    async def _handle_message(self, message: IncomingMessage) -> str:
+        """Handle a message; returns why it was ignored (read only when nothing was said)."""
         text = message.text
         if not clean_text(text):
-            return
+            return "empty"
         query = explain_query(text)
         if message.thread is not None and query is None and not message.mentions_bot:
             await self._answer_attempt(message)
-            return
+            return "not an answer to grade"
         if not (message.is_direct or message.mentions_bot or query is not None):
-            return
+            return "not addressed to the bot"
         where = message.thread or message.message
         if query is None:
             command = split_command(text)
@@ -163,10 +196,11 @@ class QotdService:
                     )
                 )
                 await self._say(message.channel, message.user, where, reply)
-                return
+                return ""
             query = command[1] if command else clean_text(text)
         reply = self.over_limit(message.user) or await self.explain(query)
         await self._say(message.channel, message.user, where, reply)
+        return ""
 
     async def on_command(self, command: CommandInvocation) -> Reply:
         """A slash command; the returned Reply is the response to its invoker."""
@@ -372,11 +406,13 @@ class QotdService:
             log.warning("could not react to a message in %s", message.channel, exc_info=True)
 
     async def _private(self, message: IncomingMessage, reply: Reply) -> None:
+        _note(reply)
         await self.platform.reply_privately(message.channel, message.user, reply, message.thread)
 
     async def _say(
         self, channel: ChannelRef, user: UserRef, where: MessageRef | None, reply: Reply
     ) -> None:
+        _note(reply)
         if reply.private or where is None:
             await self.platform.reply_privately(channel, user, reply, where)
         else:
