@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.core.model import (
     CONTRADICTED,
@@ -313,3 +314,13 @@ def reject_form(suggestion_id: int) -> Reply:
         text=f"Please say why, so the author can improve it: `/reject {suggestion_id} <reason>`.",
         form=form,
     )
+
+
+CAUGHT_UP = "I was offline when you posted this answer, so this feedback comes late."
+
+
+def late(reply: Reply, caught_up: bool) -> Reply:
+    """``reply`` to an answer the bot read back after downtime, saying why it comes late."""
+    if not caught_up:
+        return reply
+    return replace(reply, context=" · ".join(part for part in (reply.context, CAUGHT_UP) if part))
