@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.index import ExactIndex, VectorIndex
+from bot.core.index import VectorIndex
 from bot.core.ports import Vectors
-from bot.core.retrieval import EXACT_ROWS
 
 KINDS = ("usearch", "hnswlib", "faiss")
 DEFAULT_KIND = "faiss"
@@ -93,11 +92,6 @@ def build_ann(vectors: Vectors, kind: str = DEFAULT_KIND) -> VectorIndex:
     if kind == "faiss":
         return FaissIndex(vectors)
     raise ValueError(f"unknown ANN index {kind!r}; choose one of {', '.join(KINDS)}")
-
-
-def vector_index(vectors: Vectors, kind: str = DEFAULT_KIND) -> VectorIndex:
-    """Exact search for a bank-sized matrix, an ANN index above ``EXACT_ROWS`` rows."""
-    return ExactIndex(vectors) if len(vectors) <= EXACT_ROWS else build_ann(vectors, kind)
 
 
 def memory_mapped(path: Path, vectors: Vectors) -> Vectors:

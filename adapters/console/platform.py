@@ -7,6 +7,7 @@ import time
 from datetime import datetime
 from typing import TextIO
 
+from bot.core.commands import REGISTRY
 from bot.core.model import ChannelRef, MessageRef, Reply, UserRef
 
 CONSOLE_CHANNEL = ChannelRef(platform="console", workspace="local", channel="console")
@@ -27,12 +28,9 @@ def render(reply: Reply) -> str:
         parts.append(f"({reply.context})")
     parts += [f"📊 Chart saved: {path}" for path in reply.attachments]
     if reply.buttons:
-        parts.append("Actions: " + ", ".join(f"/{_command_for(b.action)}" for b in reply.buttons))
+        typed = dict.fromkeys(REGISTRY.button_as_command(b.action, b.value) for b in reply.buttons)
+        parts.append("Actions: " + ", ".join(f"`{t}`" for t in typed))
     return "\n".join(parts)
-
-
-def _command_for(action: str) -> str:
-    return {"explain_related": "explain <topic>"}.get(action, action)
 
 
 class ConsolePlatform:
@@ -42,14 +40,12 @@ class ConsolePlatform:
         self._out = out
         self._ids = itertools.count()
         self.current_thread: MessageRef | None = None
-        self.printed = 0
 
     def _new_ref(self, channel: ChannelRef, thread_id: str = "") -> MessageRef:
         message_id = f"{time.time_ns()}-{next(self._ids)}"
         return MessageRef(channel=channel, message_id=message_id, thread_id=thread_id or message_id)
 
     def _print(self, text: str) -> None:
-        self.printed += 1
         self._out.write(text.rstrip() + "\n\n")
         self._out.flush()
 

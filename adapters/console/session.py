@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from typing import TextIO
 
 from adapters.console.platform import CONSOLE_CHANNEL, ConsolePlatform, render
+from bot.core import replies
 from bot.core.model import IncomingMessage, MessageRef, UserRef
 from bot.core.service import QotdService
+
+log = logging.getLogger(__name__)
 
 BANNER = (
     "qotd console: answer the question by typing; `explain <topic>` to look something up; "
@@ -31,7 +35,7 @@ class ConsoleSession:
     async def open(self) -> None:
         """Greet, catch up, and show today's question (posting it if needed)."""
         self._out.write(BANNER + "\n\n")
-        caught_up = await self._service.start()
+        caught_up = await self._service.catch_up_missed()
         post, fresh = await self._service.daily.post_today(CONSOLE_CHANNEL)
         if post is not None and not fresh and not caught_up:
             await self.handle("/today")
@@ -63,12 +67,10 @@ class ConsoleSession:
             thread=thread,
             is_direct=thread is None,
         )
-        before = self._platform.printed
-        await self._service.on_message(message)
-        if thread is not None and self._platform.printed == before:
-            self._out.write(
-                "(Not graded: that didn't look like an answer. /help for commands.)\n\n"
-            )
+        if thread is not None:
+            await self._service.on_answer(message)  # the core says "not graded" itself
+        else:
+            await self._service.on_message(message)
         return True
 
     async def run(self, stdin: TextIO = sys.stdin) -> None:
@@ -86,4 +88,5 @@ class ConsoleSession:
                 if not await self.handle(line):
                     break
             except Exception as exc:  # keep the session alive; say what happened
-                self._out.write(f"Something went wrong handling that line: {exc}\n\n")
+                log.exception("console line failed")
+                self._out.write(render(replies.FAILED) + f"\n({type(exc).__name__}: {exc})\n\n")

@@ -11,7 +11,15 @@ from discord import app_commands
 
 from adapters.discord import doctor, refs
 from adapters.discord.platform import PENDING, Pending, respond
-from bot.core.model import ChannelRef, CommandInvocation, IncomingMessage, MessageRef, Reply
+from bot.core import replies
+from bot.core.model import (
+    ChannelRef,
+    CommandInvocation,
+    Form,
+    IncomingMessage,
+    MessageRef,
+    Reply,
+)
 from bot.core.service import QotdService
 
 log = logging.getLogger(__name__)
@@ -20,12 +28,7 @@ DEFER_AFTER_SECONDS = 2.0
 """Discord wants an answer within 3 s: slower work is deferred ("thinking…") and followed up."""
 
 MAX_CHOICES = 25
-NOT_GRADED = Reply(
-    private=True,
-    text="Not graded: that didn't look like an answer to the question. Give it a try in a "
-    "sentence or two about the question itself.",
-)
-FAILED = Reply(private=True, text="Something went wrong on my side; please try again in a minute.")
+FAILED = replies.FAILED
 
 
 class Bridge:
@@ -110,18 +113,14 @@ class Bridge:
             thread=refs.question_thread(channel, thread_id),
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        pending = Pending(interaction)
-        token = PENDING.set(pending)
+        token = PENDING.set(Pending(interaction))
         try:
-            await self.service.on_message(incoming)
+            await self.service.on_answer(incoming)
         except Exception:
             log.exception("grading a modal answer failed")
             await respond(interaction, FAILED, ephemeral=True)
-            return
         finally:
             PENDING.reset(token)
-        if not pending.said:
-            await respond(interaction, NOT_GRADED, ephemeral=True)
 
     async def run(
         self, interaction: discord.Interaction, work: Callable[[], Awaitable[Reply]]
@@ -141,6 +140,14 @@ class Bridge:
             log.exception("handling an interaction failed")
             reply = FAILED
         await respond(interaction, reply, ephemeral=reply.private)
+
+    async def on_form(
+        self, interaction: discord.Interaction, form: Form, values: dict[str, str]
+    ) -> None:
+        """A modal of the core's (reject's reason, a suggestion) submitted."""
+        channel, _ = refs.located(interaction.channel, interaction.guild_id)
+        user = refs.interaction_user(interaction)
+        await self.run(interaction, lambda: self.service.on_form(form, values, channel, user))
 
     def explain_choices(self, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete for explain: matching topics first, then questions with answers."""

@@ -6,6 +6,7 @@ import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 import discord
@@ -28,7 +29,6 @@ class Pending:
     """The interaction being handled, so private replies become its ephemeral follow-ups."""
 
     interaction: discord.Interaction
-    said: bool = False
 
 
 PENDING: ContextVar[Pending | None] = ContextVar("qotd_discord_interaction", default=None)
@@ -40,18 +40,37 @@ DMS_CLOSED = (
 )
 
 
+def files(reply: Reply) -> list[discord.File]:
+    """The reply's attachments (PNG charts) as Discord files."""
+    return [discord.File(path, filename=Path(path).name) for path in reply.attachments]
+
+
 async def respond(interaction: discord.Interaction, reply: Reply, *, ephemeral: bool) -> None:
-    """Send ``reply`` as the interaction's response (or follow-ups once it is answered)."""
+    """Send ``reply`` as the interaction's response (or follow-ups once it is answered);
+    its charts go with the last message, and a form opens as a modal when it still can."""
+    if reply.form is not None and not interaction.response.is_done():
+        await interaction.response.send_modal(views.FormModal(reply.form))
+        return
     view = views.question_view(reply.buttons, "") if reply.buttons else discord.utils.MISSING
-    for n, embeds in enumerate(render.messages(reply)):
+    parts = render.messages(reply)
+    for n, embeds in enumerate(parts):
         first_view = view if n == 0 else discord.utils.MISSING
+        attached = files(reply) if n == len(parts) - 1 else discord.utils.MISSING
         if not interaction.response.is_done():
             await interaction.response.send_message(
-                embeds=embeds, view=first_view, ephemeral=ephemeral, allowed_mentions=NO_PINGS
+                embeds=embeds,
+                view=first_view,
+                ephemeral=ephemeral,
+                allowed_mentions=NO_PINGS,
+                files=attached,
             )
         else:
             await interaction.followup.send(
-                embeds=embeds, view=first_view, ephemeral=ephemeral, allowed_mentions=NO_PINGS
+                embeds=embeds,
+                view=first_view,
+                ephemeral=ephemeral,
+                allowed_mentions=NO_PINGS,
+                files=attached,
             )
 
 
@@ -135,6 +154,26 @@ class DiscordPlatform:
         )
         return thread.id
 
+    async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        """A plain channel message (the weekly recap), its charts attached as files."""
+        sent: discord.Message | None = None
+        try:
+            target = await self._text_channel(channel)
+            parts = render.messages(reply)
+            for n, embeds in enumerate(parts):
+                last = n == len(parts) - 1
+                sent = await target.send(
+                    embeds=embeds,
+                    files=files(reply) if last else discord.utils.MISSING,
+                    allowed_mentions=NO_PINGS,
+                )
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise PlatformError(
+                f"Discord refused channel {channel.channel}: {exc}", permanent=True
+            ) from exc
+        message_id = str(sent.id) if sent else ""
+        return MessageRef(channel, message_id, message_id)
+
     async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:
         """Post in the question's thread (or as a reply to a message outside threads)."""
         sent: discord.Message | None = None
@@ -154,13 +193,14 @@ class DiscordPlatform:
         """Ephemeral follow-up to the member's pending interaction, else a DM (or a note)."""
         pending = PENDING.get()
         if pending is not None and str(pending.interaction.user.id) == user.user_id:
-            pending.said = True
             await respond(pending.interaction, reply, ephemeral=True)
             return
         try:
             dm = await self._client.create_dm(discord.Object(int(user.user_id)))
-            for embeds in render.messages(reply):
-                await dm.send(embeds=embeds, allowed_mentions=NO_PINGS)
+            parts = render.messages(reply)
+            for n, embeds in enumerate(parts):
+                attached = files(reply) if n == len(parts) - 1 else discord.utils.MISSING
+                await dm.send(embeds=embeds, files=attached, allowed_mentions=NO_PINGS)
         except discord.Forbidden:
             log.info("DMs closed for user %s in %s", user.user_id, channel)
             if thread is not None:

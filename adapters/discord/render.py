@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import discord
 
+from bot.core.commands import REGISTRY
 from bot.core.links import inert
 from bot.core.model import Reply
+from bot.core.registry import Access, Command
 
 EMOJI = {"white_check_mark": "✅", "warning": "⚠️", "speech_balloon": "💬"}
 
@@ -22,6 +24,16 @@ FOOTER_LIMIT = 2048
 MESSAGE_TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 COLOUR = discord.Colour.blurple()
+MEMBERS, ADMINS = "qotd", "qotd-admin"
+"""The two command groups: every member's, and Manage Server's."""
+
+
+def spelling(command: Command, args: str) -> str:
+    """How a member types a core command on Discord: ``/qotd explain lora``, and
+    ``/qotd-admin schedule 09:30`` for what only admins may do."""
+    changes = command.access is Access.ADMIN_TO_CHANGE and bool(args)
+    group = ADMINS if command.admin_only or changes else MEMBERS
+    return f"/{group} {command.name} {args}".rstrip()
 
 
 def emoji(name: str) -> str:
@@ -55,7 +67,7 @@ def embeds(reply: Reply) -> list[discord.Embed]:
     """Every embed of a reply: the first carries title and fields, the last the context."""
 
     def safe(text: str) -> str:
-        return inert(text, reply.links)
+        return inert(REGISTRY.respell(text, spelling), reply.links)
 
     parts = chunks(safe(reply.text), DESCRIPTION_LIMIT) or [""]
     result = [discord.Embed(description=part or None, colour=COLOUR) for part in parts]

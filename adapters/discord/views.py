@@ -9,7 +9,7 @@ from typing import Any, Protocol, cast
 
 import discord
 
-from bot.core.model import Button
+from bot.core.model import Button, Form
 
 ANSWER = "answer"
 """Discord-only action: the "Check my answer" button, which opens the answer modal."""
@@ -30,6 +30,12 @@ class Handlers(Protocol):
 
     async def on_answer(self, interaction: discord.Interaction, thread_id: int, text: str) -> None:
         """An answer was submitted through the modal for the question whose thread is given."""
+        ...
+
+    async def on_form(
+        self, interaction: discord.Interaction, form: Form, values: dict[str, str]
+    ) -> None:
+        """A core form (reject's reason, a suggestion) was submitted."""
         ...
 
 
@@ -88,6 +94,36 @@ class AnswerModal(discord.ui.Modal, title="Check my answer"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         """Grade the submitted answer as if it were posted in the question's thread."""
         await handlers(interaction).on_answer(interaction, self.thread_id, self.answer.value)
+
+
+MODAL_TITLE = 45
+MAX_INPUTS = 5
+
+
+class FormModal(discord.ui.Modal):
+    """A core Form as a Discord modal: one text input per field."""
+
+    def __init__(self, form: Form) -> None:
+        super().__init__(
+            title=form.title[:MODAL_TITLE], custom_id=f"qotd-form:{form.action}:{form.value}"[:100]
+        )
+        self.form = form
+        self.inputs: dict[str, discord.ui.TextInput[FormModal]] = {}
+        for field in form.fields[:MAX_INPUTS]:
+            box: discord.ui.TextInput[FormModal] = discord.ui.TextInput(
+                label=field.label[:MODAL_TITLE],
+                style=discord.TextStyle.paragraph if field.multiline else discord.TextStyle.short,
+                placeholder=field.placeholder[:100] or None,
+                max_length=min(field.max_length, MAX_ANSWER_CHARS),
+                custom_id=field.name,
+            )
+            self.inputs[field.name] = box
+            self.add_item(box)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Hand the values to the core, as the command or button the form was for."""
+        values = {name: box.value for name, box in self.inputs.items()}
+        await handlers(interaction).on_form(interaction, self.form, values)
 
 
 def question_view(buttons: Sequence[Button], token: str = "") -> discord.ui.View:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from adapters.slack.signing import SignedRequests
 from bot.app import Knowledge
 from bot.core.inbox import LEASE
 from bot.core.model import ChannelRef, Schedule, Scope
-from bot.core.ports import InboxStore, PlatformError, Store
+from bot.core.ports import InboxStore, Store
 from bot.core.service import QotdService
 from bot.scheduling import DailyScheduler
 
@@ -43,7 +42,7 @@ class SlackBot:
         **service_options: Any,
     ) -> None:
         members = Members(client, admin_cache_seconds)
-        self.platform = SlackPlatform(client, on_channel_lost=self.pause_channel, members=members)
+        self.platform = SlackPlatform(client, members=members)
         self.service = QotdService(
             knowledge.bank.items,
             store,
@@ -59,7 +58,6 @@ class SlackBot:
         self.listeners = Listeners(
             self.service,
             members,
-            self.channel_seen,
             inbox,
             inline=process_before_response,
             lease=inbox_lease,
@@ -72,7 +70,6 @@ class SlackBot:
             before_authorize=SignedRequests(signing_secret),
         )
         self.listeners.register(self.app)
-        self._known: set[ChannelRef] = set()
         self._sweeping: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -83,7 +80,7 @@ class SlackBot:
         self._sweeping = asyncio.create_task(self.listeners.inbox.run())
         await self.catch_up()
         self.scheduler.start()
-        made = await self.service.start()
+        made = await self.service.catch_up_missed()
         log.info("qotd on Slack started; %d missed question(s) posted", made)
 
     async def catch_up(self) -> None:
@@ -108,38 +105,3 @@ class SlackBot:
         """The core's schedule listener: reschedule the channel's daily slot."""
         if self.scheduler.running:
             self.scheduler.update(channel, schedule)
-
-    async def channel_seen(self, channel: ChannelRef) -> None:
-        """A channel the bot is used in: registered (default schedule) the first time.
-
-        A DM with the bot is registered paused: `/qotd today` there still posts on demand, but
-        no daily question follows (a member could not pause it: that needs an admin).
-        """
-        if channel in self._known:
-            return
-        self._known.add(channel)
-        store = self.service.store
-        if await asyncio.to_thread(store.get_schedule, channel) is not None:
-            return
-        if channel.channel.startswith("D"):
-            await asyncio.to_thread(store.set_schedule, channel, Schedule(paused=True))
-            return
-        schedule = await asyncio.to_thread(store.ensure_channel, channel)
-        log.info("new Slack channel %s registered for daily questions", channel.channel)
-        self.schedule_changed(channel, schedule)
-
-    async def pause_channel(self, channel: ChannelRef, error: PlatformError) -> None:
-        """Slack refused the channel for good (removed, archived): stop posting until resumed."""
-        store = self.service.store
-        schedule = await asyncio.to_thread(store.ensure_channel, channel)
-        if not schedule.paused:
-            paused = replace(schedule, paused=True)
-            await asyncio.to_thread(store.set_schedule, channel, paused)
-            self.schedule_changed(channel, paused)
-        log.warning(
-            "paused daily questions in Slack channel %s (team %s): %s. Invite the bot back "
-            "(`/invite @qotd`), check with `/qotd doctor`, then `/qotd schedule resume`.",
-            channel.channel,
-            channel.workspace,
-            error,
-        )

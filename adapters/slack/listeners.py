@@ -14,8 +14,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.response import BoltResponse
 
-from adapters.slack import doctor, render, suggest
+from adapters.slack import doctor, forms, render
 from adapters.slack.members import PLATFORM, Members
+from bot.core import replies
+from bot.core.commands import REGISTRY
 from bot.core.inbox import LEASE, Inbox
 from bot.core.model import (
     ChannelRef,
@@ -31,19 +33,15 @@ from bot.core.service import QotdService, utc_now
 
 log = logging.getLogger(__name__)
 
-ACTIONS = re.compile(r"^(explain_related|reveal|skip|approve_suggestion|reject_suggestion)$")
+ACTIONS = re.compile("^(" + "|".join(map(re.escape, REGISTRY.actions)) + ")$")
+"""The action ids of the core's buttons (the registry's)."""
 ANSWERED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 """Message subtypes that are a member speaking; edits, joins, bot posts … are ignored."""
 SHARE_FLAG = "--share"
 
 DOCTOR_HELP = "\n- `/qotd doctor`: check what I need in this channel and how to fix it"
-FAILED = Reply(
-    private=True,
-    text="Something went wrong on my side, so I could not do that. Try again in a minute; "
-    "if it keeps failing, ask whoever runs qotd to check its log.",
-)
+FAILED = replies.FAILED
 
-ChannelSeen = Callable[[ChannelRef], Awaitable[None]]
 EventListener = Callable[[dict[str, Any], dict[str, Any], Any], Awaitable[None]]
 
 
@@ -79,7 +77,6 @@ class Listeners:
         self,
         service: QotdService,
         members: Members,
-        on_channel: ChannelSeen,
         inbox: InboxStore,
         *,
         clock: Callable[[], datetime] = utc_now,
@@ -88,7 +85,6 @@ class Listeners:
     ) -> None:
         self.service = service
         self.members = members
-        self.on_channel = on_channel
         self.inbox = Inbox(inbox, self.handle, clock, platform=PLATFORM, lease=lease)
         self._clock = clock
         self._inline = inline
@@ -107,7 +103,7 @@ class Listeners:
         app.middleware(self.record_first)
         app.command("/qotd")(self.on_command)
         app.action(ACTIONS)(self.on_action)
-        app.view(suggest.CALLBACK_ID)(self.on_suggestion)
+        app.view(forms.CALLBACK_ID)(self.on_form)
 
     async def record_first(
         self, body: dict[str, Any], context: Any, next: Callable[[], Awaitable[None]]
@@ -181,7 +177,8 @@ class Listeners:
     async def on_joined(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
         """The bot invited to a channel: register it for daily questions."""
         if event.get("user") == context.get("bot_user_id"):
-            await self.on_channel(ChannelRef(PLATFORM, _team(body), str(event["channel"])))
+            channel = ChannelRef(PLATFORM, _team(body), str(event["channel"]))
+            await self.service.channels.joined(channel, direct=channel.channel.startswith("D"))
 
     async def on_command(
         self, ack: AsyncAck, command: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -191,39 +188,59 @@ class Listeners:
         name, _, args = render.decode(str(command.get("text") or "")).strip().partition(" ")
         args, share = _share(args.strip())
         channel = ChannelRef(PLATFORM, _team(body), str(command["channel_id"]))
-        user = await self.members.get(str(command["user_id"]), str(command.get("user_name", "")))
-        await self.on_channel(channel)
         name = name.lower() or "help"
-        if name == "suggest" and not args and body.get("trigger_id"):
-            await self.members.client.views_open(
-                trigger_id=str(body["trigger_id"]), view=suggest.modal(channel.channel)
+
+        async def work() -> Reply:
+            user = await self.members.get(
+                str(command["user_id"]), str(command.get("user_name", ""))
             )
-            return
-        try:
             if name == "doctor":
                 heard = channel.channel in self.heard
-                reply = await doctor.diagnose(self.members.client, channel, heard)
-            else:
-                reply = await self.service.on_command(CommandInvocation(channel, user, name, args))
-        except Exception:
-            log.exception("/qotd %s in %s failed", name, channel)
-            reply = FAILED
+                return await doctor.diagnose(self.members.client, channel, heard)
+            reply = await self.service.on_command(CommandInvocation(channel, user, name, args))
+            if reply.attachments:
+                await self.attach(user, reply)
+            return reply
+
+        reply = await self._guarded(f"/qotd {name} in {channel}", work)
         if name == "help":
             reply = replace(reply, text=reply.text + DOCTOR_HELP)
-        await respond_with(respond, reply, share)
-        if reply.attachments:
-            await self.attach(user, reply)
+        if not await self._open_form(body, channel, reply):
+            await respond_with(respond, reply, share)
 
-    async def on_suggestion(
-        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
-    ) -> None:
-        """The suggest modal submitted: close it, queue the suggestion, tell the member."""
+    async def on_form(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """A modal of the core's submitted (a suggestion, a reason to reject): close it, hand
+        the values to the core, tell the member what happened."""
         await ack()
-        channel_id, args = suggest.submitted(view)
+        channel_id, form, values = forms.submitted(view)
         channel = ChannelRef(PLATFORM, _team(body), channel_id)
         user = await self.members.get(str(body["user"]["id"]), str(body["user"].get("name", "")))
-        reply = await self.service.on_command(CommandInvocation(channel, user, "suggest", args))
+        reply = await self._guarded(
+            f"form {form.action} in {channel}",
+            lambda: self.service.on_form(form, values, channel, user),
+        )
         await self.service.platform.reply_privately(channel, user, reply)
+
+    async def _open_form(self, body: dict[str, Any], channel: ChannelRef, reply: Reply) -> bool:
+        """Open the reply's form as a modal, when it has one and Slack gave a trigger."""
+        if reply.form is None or not body.get("trigger_id"):
+            return False
+        try:
+            await self.members.client.views_open(
+                trigger_id=str(body["trigger_id"]), view=forms.modal(reply.form, channel.channel)
+            )
+        except Exception:
+            log.warning("could not open the %s form in %s", reply.form.action, channel)
+            return False
+        return True
+
+    async def _guarded(self, what: str, work: Callable[[], Awaitable[Reply]]) -> Reply:
+        """The error boundary of every inbound path: a failure is logged and the member told."""
+        try:
+            return await work()
+        except Exception:
+            log.exception("%s failed", what)
+            return FAILED
 
     async def attach(self, user: UserRef, reply: Reply) -> None:
         """A command's charts: ephemeral replies cannot carry files, so they go to the DM."""
@@ -242,17 +259,21 @@ class Listeners:
         await ack()
         where = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
         channel = ChannelRef(PLATFORM, _team(body), str(where))
-        user = await self.members.get(str(body["user"]["id"]), str(body["user"].get("name", "")))
-        reply = await self.service.on_action(
-            str(action["action_id"]), str(action.get("value") or ""), channel, user
-        )
-        await respond_with(respond, reply)
+        name, value = str(action["action_id"]), str(action.get("value") or "")
+
+        async def work() -> Reply:
+            user = await self.members.get(
+                str(body["user"]["id"]), str(body["user"].get("name", ""))
+            )
+            return await self.service.on_action(name, value, channel, user)
+
+        reply = await self._guarded(f"button {name} in {channel}", work)
+        if not await self._open_form(body, channel, reply):
+            await respond_with(respond, reply)
 
     async def _deliver(self, event: dict[str, Any], body: dict[str, Any], bot: str) -> None:
         user = await self.members.get(str(event["user"]))
-        message = incoming(event, _team(body), bot, user)
-        await self.on_channel(message.channel)
-        await self.service.on_message(message)
+        await self.service.on_message(incoming(event, _team(body), bot, user))
 
 
 def _team(body: dict[str, Any]) -> str:

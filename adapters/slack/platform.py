@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,6 @@ QUESTION_EVENT = "qotd_question"
 HISTORY_PAGE_SIZE = 200
 HISTORY_PAGES = 5
 """How much channel history ``find_question`` reads at most (top-level messages only)."""
-
-ChannelLost = Callable[[ChannelRef, PlatformError], Awaitable[None]]
 
 
 SENDS = frozenset(
@@ -122,6 +120,7 @@ def platform_error(method: str, exc: Exception) -> PlatformError:
     return PlatformError(
         f"Slack {method}: {code}",
         permanent=code in PERMANENT,
+        channel_lost=code in CHANNEL_LOST,
         retry_after=retry_after,
         unsent=exc.response.status_code == 429,
     )
@@ -143,18 +142,12 @@ def error_code(exc: PlatformError) -> str:
 class SlackPlatform:
     """Implements the core's ChatPlatform with an AsyncWebClient."""
 
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        on_channel_lost: ChannelLost | None = None,
-        members: Members | None = None,
-    ) -> None:
+    def __init__(self, client: AsyncWebClient, members: Members | None = None) -> None:
         self.client = client
         self.members = members
         # Question posts and their lookups: the core retries them (with a lookup before any
         # re-send), so slack_sdk must not retry them as well.
         self.core_client = without_retries(client)
-        self.on_channel_lost = on_channel_lost
         self._bot_id: str | None = None
         self._bot_user_id = ""
 
@@ -257,13 +250,9 @@ class SlackPlatform:
         """Visible replies in the thread of ``thread`` (a long reply as several messages)."""
         thread_ts = thread.thread_id or thread.message_id
         ts = ""
-        try:
-            for part in render.messages(reply):
-                sent = await self._post(thread.channel, reply, part, thread_ts=thread_ts)
-                ts = str(sent["ts"])
-        except PlatformError as exc:
-            await self._lost(thread.channel, exc)
-            raise
+        for part in render.messages(reply):
+            sent = await self._post(thread.channel, reply, part, thread_ts=thread_ts)
+            ts = str(sent["ts"])
         return MessageRef(thread.channel, ts, thread_ts)
 
     async def reply_privately(
@@ -302,7 +291,6 @@ class SlackPlatform:
         except PlatformError as exc:
             if error_code(exc) == "already_reacted":
                 return
-            await self._lost(message.channel, exc)
             raise
 
     async def _post(
@@ -335,7 +323,3 @@ class SlackPlatform:
             return await (client or self.client).api_call(method, json=kwargs)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             raise platform_error(method, exc) from exc
-
-    async def _lost(self, channel: ChannelRef, exc: PlatformError) -> None:
-        if error_code(exc) in CHANNEL_LOST and self.on_channel_lost is not None:
-            await self.on_channel_lost(channel, exc)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.core.commands import COMMANDS
+from bot.core.commands import REGISTRY
 from bot.core.links import inert
 from bot.core.model import Link, Reply
+from bot.core.registry import Command
 
 Block = dict[str, Any]
 
@@ -33,7 +34,6 @@ _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.I)
 _ANGLE = re.compile(r"<([^<>\n]+)>")
-_SLASH = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")\b")
 
 
 def escape(text: str) -> str:
@@ -66,9 +66,14 @@ def defuse(text: str) -> str:
     return _BROADCAST.sub("@\u2060\\1", text)
 
 
+def spelling(command: Command, args: str) -> str:
+    """The core's ``/explain lora`` is ``/qotd explain lora`` on Slack (one slash command)."""
+    return f"/qotd {command.name} {args}".rstrip()
+
+
 def slash_commands(markdown: str) -> str:
-    """The core's ``/explain`` is ``/qotd explain`` on Slack (one slash command)."""
-    return _SLASH.sub(r"/qotd \1", markdown)
+    """Every command the core names, as Slack members type it."""
+    return REGISTRY.respell(markdown, spelling)
 
 
 def mrkdwn(markdown: str, links: tuple[Link, ...] = ()) -> str:

@@ -209,7 +209,7 @@ async def idle_tick(service: QotdService) -> None:
         await service.run_posts()
         await service.run_reveals()
     else:
-        await service.start()  # the catch-up over every channel, then reveals
+        await service.catch_up_missed()  # the catch-up over every channel, then reveals
 
 
 def rss_mb() -> float:
@@ -240,7 +240,7 @@ async def post_mode(url: str, fake: str, name: str, rate: str) -> None:
     print("READY", flush=True)
     await asyncio.to_thread(sys.stdin.readline)
     start_scheduler(service, 1.0)
-    await service.start()
+    await service.catch_up_missed()
     await asyncio.Event().wait()
 
 

@@ -51,8 +51,3 @@ def is_diagram_label(line: str) -> bool:
 def chrome_lines(text: str) -> list[tuple[int, str]]:
     """The (0-based line offset, line) pairs of ``text`` that look like page chrome."""
     return [(n, line.strip()) for n, line in enumerate(text.splitlines()) if is_chrome(line)]
-
-
-def strip_chrome(text: str) -> str:
-    """``text`` without its chrome lines."""
-    return "\n".join(line for line in text.splitlines() if not is_chrome(line))

@@ -5,24 +5,128 @@ from __future__ import annotations
 import re
 import unicodedata
 
-COMMANDS: tuple[str, ...] = (
-    "today",
-    "explain",
-    "reveal",
-    "skip",
-    "topics",
-    "schedule",
-    "stats",
-    "leaderboard",
-    "practice",
-    "suggest",
-    "suggestions",
-    "approve",
-    "reject",
-    "help",
+from bot.core import handlers
+from bot.core.registry import Access, Action, Argument, Command, Kind, Registry
+
+REGISTRY = Registry(
+    (
+        Command(
+            "today", "show today's question (posts it if it hasn't been posted yet)", handlers.today
+        ),
+        Command(
+            "explain",
+            "the closest reference answer (also `explain X` in a message)",
+            handlers.explain,
+            arguments=(
+                Argument(
+                    "topic", "A topic or question, e.g. LoRA or 'why KV cache'", required=True
+                ),
+            ),
+            usage="<topic or question>",
+        ),
+        Command("reveal", "reveal today's answer and wrap up", handlers.reveal, Access.ADMIN),
+        Command("skip", "replace today's question with another", handlers.skip, Access.ADMIN),
+        Command("topics", "topics in the bank", handlers.topics),
+        Command(
+            "schedule",
+            "show the schedule",
+            handlers.schedule,
+            Access.ADMIN_TO_CHANGE,
+            arguments=(
+                Argument(
+                    "settings",
+                    "e.g. '09:30 Europe/Paris', 'days=mon-fri', 'reveal=8h', 'topics=any', "
+                    "'difficulty=hard', 'pause', 'resume'",
+                    max_length=300,
+                ),
+            ),
+            more="`/schedule 09:30 Europe/Paris mon-fri reveal=8h` changes it (admins)",
+        ),
+        Command(
+            "stats",
+            "answers, points, streaks, strongest and weakest topics",
+            handlers.stats,
+            arguments=(
+                Argument("member", "Whose stats (default: yours)", Kind.MEMBER),
+                Argument(
+                    "view",
+                    "chart: add your chart; channel: the whole channel",
+                    Kind.CHOICE,
+                    choices=("chart", "channel"),
+                ),
+            ),
+            usage="[user]",
+            more="`/stats channel` for the whole channel; `/stats chart` adds your chart",
+        ),
+        Command(
+            "leaderboard",
+            "the ranking",
+            handlers.leaderboard,
+            arguments=(
+                Argument(
+                    "period",
+                    "week (default), month or all time",
+                    Kind.CHOICE,
+                    choices=("week", "month", "all"),
+                ),
+            ),
+            usage="[week|month|all]",
+        ),
+        Command(
+            "practice",
+            "a private practice card (due reviews first, then your weakest topics)",
+            handlers.practice,
+            arguments=(
+                Argument(
+                    "answer",
+                    "Your answer to the card (or 'nudge on' / 'nudge off')",
+                    max_length=4000,
+                ),
+            ),
+            more="`/practice <answer>` to answer it; `/practice nudge on|off` for a daily reminder",
+        ),
+        Command(
+            "suggest",
+            "propose a question for the bank (a form when you give none)",
+            handlers.suggest,
+            arguments=(
+                Argument("suggestion", "question | reference answer | topic", max_length=4000),
+            ),
+            usage="<question> | <answer> | <topic>",
+        ),
+        Command("suggestions", "the moderation queue", handlers.suggestions, Access.ADMIN),
+        Command(
+            "approve",
+            "add a suggested question to the bank; its author hears it",
+            handlers.approve,
+            Access.ADMIN,
+            arguments=(Argument("id", "The suggestion's number", required=True),),
+            usage="<id>",
+        ),
+        Command(
+            "reject",
+            "turn a suggestion down, saying why; its author hears it",
+            handlers.reject,
+            Access.ADMIN,
+            arguments=(
+                Argument("id", "The suggestion's number", required=True),
+                Argument("reason", "Why, so the author can improve it", max_length=1000),
+            ),
+            usage="<id> <reason>",
+        ),
+        Command("help", "this message", handlers.help_),
+    ),
+    actions=(
+        Action("explain_related", "explain", "<topic>"),
+        Action("reveal", "reveal", ""),
+        Action("skip", "skip", ""),
+        Action("approve_suggestion", "approve"),
+        Action("reject_suggestion", "reject", "{value} <reason>"),
+    ),
 )
-ADMIN_COMMANDS = frozenset({"reveal", "skip", "suggestions", "approve", "reject"})
-"""Commands only admins may run; ``schedule`` with arguments is checked separately."""
+"""Every command and button of qotd, declared once."""
+
+COMMANDS: tuple[str, ...] = REGISTRY.names
 
 MAX_QUERY_CHARS = 500
 

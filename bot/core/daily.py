@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from bot.core import replies
+from bot.core.channels import Channels, ScheduleListener
 from bot.core.due import EVERYWHERE, drain
 from bot.core.model import ChannelRef, Item, MessageRef, Post, Reply, Schedule, Scope
 from bot.core.ports import ChatPlatform, Metrics, NoMetrics, PlatformError, Store
@@ -28,7 +29,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-PauseListener = Callable[[ChannelRef, Schedule], None]
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
 """A claim without a recorded message older than this is taken over by another instance."""
@@ -73,15 +73,6 @@ class MaybePosted(PlatformError):
     """Posting failed and the platform could not be asked whether it holds the post."""
 
 
-def pause_notice(channel: ChannelRef, error: BaseException) -> str:
-    """What admins read after a permanent platform error paused the channel."""
-    return (
-        f"I could not post today's question here ({replies.clip(str(error), 200)}), "
-        "so I paused daily questions in this channel. Check that I am still a member with "
-        "permission to post, then run `/schedule resume`."
-    )
-
-
 class DailySession:
     """Posting, skipping and revealing daily questions, with the store as the source of truth."""
 
@@ -96,7 +87,7 @@ class DailySession:
         retry: RetryPolicy = DEFAULT_RETRY,
         metrics: Metrics | None = None,
         sleep: Sleep = asyncio.sleep,
-        on_pause: PauseListener | None = None,
+        channels: Channels | None = None,
     ) -> None:
         self._items = list(items)
         self._by_id = {item.id: item for item in self._items}
@@ -107,12 +98,26 @@ class DailySession:
         self._retry = retry
         self.metrics: Metrics = metrics or NoMetrics()
         self._sleep = sleep
-        self.on_pause = on_pause
+        self.channels = channels or Channels(store)
         self.before_reveal: Callable[[Post], Awaitable[object]] | None = None
         """Runs before a post's wrap-up is made (answer catch-up of its thread)."""
         # One lock per channel: selection and claim of a channel run one at a time in this
         # process, while different channels post concurrently.
         self._locks: dict[ChannelRef, asyncio.Lock] = {}
+
+    @property
+    def on_pause(self) -> ScheduleListener | None:
+        """Who hears about automatic pauses (the channels' schedule listener)."""
+        return self.channels.listener
+
+    @on_pause.setter
+    def on_pause(self, listener: ScheduleListener | None) -> None:
+        self.channels.listener = listener
+
+    async def _schedule(self, channel: ChannelRef) -> Schedule:
+        """The channel's schedule with its weak topics (read-only: never registers)."""
+        found = await asyncio.to_thread(self._store.get_schedule, channel)
+        return found or Schedule()
 
     def item(self, item_id: str) -> Item | None:
         """The bank item with this id."""
@@ -133,8 +138,13 @@ class DailySession:
         return None
 
     async def post_if_due(self, channel: ChannelRef) -> Post | None:
-        """The scheduler's entry point: post today's question if its time has come and it wasn't."""
-        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        """The scheduler's entry point: post today's question if its time has come and it wasn't.
+
+        Only registered channels get one.
+        """
+        schedule = await asyncio.to_thread(self._store.get_schedule, channel)
+        if schedule is None:
+            return None
         day = due_local_date(schedule, self._clock())
         if day is None:
             return None
@@ -145,7 +155,8 @@ class DailySession:
         existing = await self.current_post(channel)
         if existing:
             return existing, False
-        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        await self.channels.on_demand(channel)
+        schedule = await self._schedule(channel)
         day = local_now(schedule, self._clock()).date()
         posted = await self._post(channel, schedule, day.isoformat(), day)
         return posted, posted is not None
@@ -156,7 +167,7 @@ class DailySession:
         if current is None:
             return None
         await asyncio.to_thread(self._store.mark_skipped, current.id)
-        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        schedule = await self._schedule(channel)
         day = date.fromisoformat(current.local_date[:10])
         suffix = sum(1 for p in await self._recent(channel) if p.local_date.startswith(str(day)))
         return await self._post(channel, schedule, f"{day}~{suffix}", day, heading="New question")
@@ -206,7 +217,7 @@ class DailySession:
             except PlatformError as exc:
                 await self._release(post, exc)
                 if exc.permanent:
-                    await self._pause(channel, exc)
+                    await self.channels.lost(channel, exc)
                 raise
             except BaseException as exc:
                 await self._release(post, exc)
@@ -295,19 +306,9 @@ class DailySession:
             raise error
         return found, True
 
-    async def _pause(self, channel: ChannelRef, error: PlatformError) -> None:
-        """Stop posting in a channel the platform refuses for good, and tell its admins."""
-        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
-        paused = replace(schedule, paused=True)
-        await asyncio.to_thread(self._store.set_schedule, channel, paused)
-        await asyncio.to_thread(self._store.add_notice, channel, pause_notice(channel, error))
-        log.warning("paused %s after a permanent platform error: %s", channel, error)
-        if self.on_pause:
-            self.on_pause(channel, paused)
-
     async def remaining_in_cycle(self, channel: ChannelRef) -> int:
         """How many questions the channel can still get before the bank starts over."""
-        schedule = await asyncio.to_thread(self._store.ensure_channel, channel)
+        schedule = await self._schedule(channel)
         recent = await self._recent(channel)
         cycle = recent[0].cycle if recent else 0
         asked = {
@@ -342,14 +343,19 @@ class DailySession:
         thread = post.message
         # A reveal has no key to look up, so a send the platform may have accepted is not
         # repeated: only refusals (rate limits) are retried.
-        await with_retries(
-            lambda: self._platform.reply_in_thread(thread, reply),
-            self._retry,
-            self._sleep,
-            self.metrics,
-            f"revealing in {post.channel}",
-            only_unsent=True,
-        )
+        try:
+            await with_retries(
+                lambda: self._platform.reply_in_thread(thread, reply),
+                self._retry,
+                self._sleep,
+                self.metrics,
+                f"revealing in {post.channel}",
+                only_unsent=True,
+            )
+        except PlatformError as exc:
+            if exc.channel_lost:
+                await self.channels.lost(post.channel, exc)
+            raise
         return True
 
     async def reveal_due(self, scope: Scope = EVERYWHERE) -> int:

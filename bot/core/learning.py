@@ -112,8 +112,9 @@ class Learning:
         for member in await asyncio.to_thread(self.store.nudge_members):
             if not scope.serves(member.channel):
                 continue
-            schedule = await asyncio.to_thread(self._core.ensure_channel, member.channel)
-            today = local_now(schedule, self._clock()).date().isoformat()
+            # Read only: opting in to nudges never makes a channel a daily-question one.
+            schedule = await asyncio.to_thread(self._core.get_schedule, member.channel)
+            today = local_now(schedule or Schedule(), self._clock()).date().isoformat()
             sent += await self.practice.send_nudge(self._platform, member, today)
         return sent
 
@@ -150,7 +151,7 @@ class Learning:
         """``/stats chart``: the member's stats with their own chart of the last 7 local days."""
         if self._charts is None:
             return reply
-        schedule = await asyncio.to_thread(self._core.ensure_channel, channel)
+        schedule = await asyncio.to_thread(self._core.get_schedule, channel) or Schedule()
         answers = [
             a
             for a in await asyncio.to_thread(self.store.scored_answers, channel)
@@ -245,15 +246,7 @@ class Learning:
                 self._charts, path, title, answers, self._topics, first, schedule.timezone
             )
             reply = replace(reply, attachments=(str(chart),))
-        # A plain channel message where the platform has one (ChannelPoster), else the thread.
-        post_message = getattr(self._platform, "post_message", None)
-        if post_message is not None:
-            await post_message(channel, reply)
-            return 1
-        latest = await asyncio.to_thread(self._core.latest_post, channel)
-        if latest is None or latest.message is None:
-            return 0
-        await self._platform.reply_in_thread(latest.message, reply)
+        await self._platform.post_message(channel, reply)
         return 1
 
     def _chart_path(self, channel: ChannelRef, name: str) -> Path:

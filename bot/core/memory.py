@@ -42,6 +42,11 @@ class RememberingStore:
         """The channel's schedule with its weak topics."""
         return replace(self._store.ensure_channel(channel), weak_topics=self.weak_topics(channel))
 
+    def get_schedule(self, channel: ChannelRef) -> Schedule | None:
+        """The channel's schedule with its weak topics; None for an unknown channel."""
+        found = self._store.get_schedule(channel)
+        return None if found is None else replace(found, weak_topics=self.weak_topics(channel))
+
     def weak_topics(self, channel: ChannelRef) -> tuple[str, ...]:
         """Topics the channel averages under ``progress.WEAK_BELOW``, weakest first (cached)."""
         now = self._clock()

@@ -145,6 +145,34 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class FormField:
+    """One text box of a Form."""
+
+    name: str
+    label: str
+    placeholder: str = ""
+    multiline: bool = False
+    max_length: int = 1000
+    choices: tuple[str, ...] = ()
+    """When set, one of these (a menu where the platform has one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """Input the core needs before it can act: a modal on Slack and Discord.
+
+    Submitted, it comes back as ``QotdService.on_form(form, values, …)``; a platform without
+    modals shows the Reply's text, which says how to type the same thing as a command.
+    """
+
+    action: str
+    value: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit: str = "Send"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the core wants said; text is Markdown, adapters render it for their platform."""
 
@@ -154,11 +182,12 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     context: str = ""
     private: bool = False
-    reaction: str = ""
     attachments: tuple[str, ...] = ()
     """Paths of files (PNG charts) to show with the message; consoles print them."""
     links: tuple[Link, ...] = ()
     """The links the bot wrote in the text: only these render as links (``bot.core.links``)."""
+    form: Form | None = None
+    """Input to ask for in a modal (Reject's reason, a suggestion); see ``Form``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +201,15 @@ class IncomingMessage:
     thread: MessageRef | None = None
     is_direct: bool = False
     mentions_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the core did with a member's message: what it said, or why it said nothing."""
+
+    said: tuple[Reply, ...] = ()
+    ignored: str = ""
+    """Why nothing was said ("not addressed to the bot", "not an answer to grade" …)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,8 @@ class PlatformError(Exception):
     after ``retry_after`` seconds when the platform said so (rate limits). ``unsent`` means
     the platform certainly did not act on the call (it refused it, or it never arrived), so
     repeating a send cannot show it twice; any other failure of a send may hide a success.
+    ``channel_lost`` (by default: ``permanent``) says the refusal is about the channel itself
+    (bot removed, channel archived or deleted), not the message: the core then pauses it.
     """
 
     def __init__(
@@ -48,9 +50,11 @@ class PlatformError(Exception):
         permanent: bool = False,
         retry_after: float | None = None,
         unsent: bool = False,
+        channel_lost: bool | None = None,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.channel_lost = permanent if channel_lost is None else channel_lost
         self.retry_after = retry_after
         self.unsent = unsent
 
@@ -126,6 +130,10 @@ class ChatPlatform(Protocol):
 
     async def react(self, message: MessageRef, emoji: str) -> None:
         """Add a reaction (a neutral name such as ``white_check_mark``) to a message."""
+        ...
+
+    async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        """A plain channel message, its attachments (PNG charts) as files (the weekly recap)."""
         ...
 
 
@@ -395,14 +403,6 @@ class LearningStore(Protocol):
     ) -> bool:
         """Approve or reject a pending suggestion of ``where``'s workspace (as in
         ``get_suggestion``); False if there is none, or it was already decided."""
-        ...
-
-
-class ChannelPoster(Protocol):
-    """Optional platform capability: a plain channel message (no thread opened, no question)."""
-
-    async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
-        """Post ``reply`` (with its attachments) in the channel."""
         ...
 
 

@@ -9,9 +9,12 @@ from bot.core.model import (
     CONTRADICTED,
     COVERED,
     MISSED,
+    TOPICS,
     Attempt,
     Button,
     Field,
+    Form,
+    FormField,
     Grade,
     Item,
     Match,
@@ -110,6 +113,21 @@ def feedback(item: Item, grade: Grade, truncated_from: int = 0) -> Reply:
     if not grade.scored:
         lines.append("\n" + NOT_SCORED)
     return Reply(text="\n".join(lines), private=True)
+
+
+NOT_GRADED = Reply(
+    private=True,
+    text="Not graded: that didn't look like an answer to the question. Give it a try in a "
+    "sentence or two about the question itself, or `/help` for commands.",
+)
+"""Said when an answer submitted as one (a form, the console) had nothing to grade."""
+
+FAILED = Reply(
+    private=True,
+    text="Something went wrong on my side, so I could not do that. Try again in a minute; "
+    "if it keeps failing, ask whoever runs qotd to check its log.",
+)
+"""What a member hears when handling their request failed (every platform's error boundary)."""
 
 
 def prompt_ack() -> Reply:
@@ -223,26 +241,79 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-HELP = """**qotd**: a question of the day for LLM / ML interview practice.
+HELP_INTRO = """**qotd**: a question of the day for LLM / ML interview practice.
 Answer the daily question in its thread: I'll tell you privately which key points you covered
 (✅), which you contradicted (❌) and which you missed (⬜). Your first graded answer on a question
-counts for points and streaks; later tries get feedback but no points.
+counts for points and streaks; later tries get feedback but no points."""
 
-- `/today`: show today's question (posts it if it hasn't been posted yet)
-- `/explain <topic or question>`: the closest reference answer (also `explain X` in a message)
-- `/reveal`: reveal today's answer and wrap up (admins)
-- `/skip`: replace today's question with another (admins)
-- `/topics`: topics in the bank
-- `/schedule`: show the schedule; `/schedule 09:30 Europe/Paris mon-fri reveal=8h`
-  changes it (admins)
-- `/stats [user]`: answers, points, streaks, strongest and weakest topics;
-  `/stats channel` for the whole channel; `/stats chart` adds your chart
-- `/practice`: a private practice card (due reviews first, then your weakest topics);
-  `/practice <answer>` to answer it; `/practice nudge on|off` for a daily reminder
-- `/leaderboard [week|month|all]`: the ranking
-- `/suggest <question> | <answer> | <topic>`: propose a question for the bank
-- `/suggestions`, `/approve <id>`, `/reject <id> <reason>`: the moderation queue (admins)
-- `/help`: this message"""
+
+def help_text(lines: Sequence[str]) -> str:
+    """/help: what qotd is, then one line per command (from the registry)."""
+    return HELP_INTRO + "\n\n" + "\n".join(lines)
+
+
+ON_DEMAND = (
+    "This channel doesn't get a daily question (yet): an admin can start them with "
+    "`/schedule resume`, or set the time with `/schedule 09:30 Europe/Paris`."
+)
+"""Said after a question posted on demand in a channel nobody set up for daily questions."""
+
+
+def refuse(name: str) -> Reply:
+    """A member tried an admin command."""
+    return Reply(
+        private=True,
+        text=f"Only admins can use `/{name}` with settings. Ask a workspace admin, "
+        "or have your user id added to QOTD_ADMINS.",
+    )
+
+
+SUGGEST_FIELDS = (
+    FormField("question", "Question", max_length=1000),
+    FormField("answer", "Reference answer", multiline=True, max_length=4000),
+    FormField("topic", "Topic", placeholder=", ".join(TOPICS), choices=TOPICS),
+)
+"""The parts of a suggestion, in the order ``/suggest`` takes them."""
+
+
+def suggest_form() -> Reply:
+    """``/suggest`` with nothing to suggest: a form, or how to type it."""
+    form = Form(
+        action="suggest",
+        value="",
+        title="Suggest a question",
+        submit="Send for review",
+        fields=SUGGEST_FIELDS,
+    )
+    return Reply(
+        private=True,
+        text="Suggest a question as `/suggest <question> | <answer> | <topic>`. "
+        f"Topics: {', '.join(TOPICS)}.",
+        form=form,
+    )
+
+
+def reject_form(suggestion_id: int) -> Reply:
+    """Reject without a reason: a form asking for one, or how to type it."""
+    form = Form(
+        action="reject_suggestion",
+        value=str(suggestion_id),
+        title=f"Reject suggestion #{suggestion_id}",
+        submit="Reject",
+        fields=(
+            FormField(
+                "reason",
+                "Why? The author reads this",
+                placeholder="e.g. the answer needs a source",
+                multiline=True,
+            ),
+        ),
+    )
+    return Reply(
+        private=True,
+        text=f"Please say why, so the author can improve it: `/reject {suggestion_id} <reason>`.",
+        form=form,
+    )
 
 
 CAUGHT_UP = "I was offline when you posted this answer, so this feedback comes late."

@@ -7,15 +7,17 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
 
 from bot.core import replies
 from bot.core.catchup import AnswerCatchUp, Serves
+from bot.core.channels import Channels
 from bot.core.commands import (
-    ADMIN_COMMANDS,
     MAX_QUERY_CHARS,
+    REGISTRY,
     clean_text,
     explain_query,
     split_command,
@@ -29,10 +31,12 @@ from bot.core.model import (
     Attempt,
     ChannelRef,
     CommandInvocation,
+    Form,
     Grade,
     IncomingMessage,
     Item,
     MessageRef,
+    Outcome,
     Reply,
     Schedule,
     Scope,
@@ -49,14 +53,24 @@ from bot.core.ports import (
     Store,
 )
 from bot.core.ratelimit import RateLimiter, slow_down
+from bot.core.registry import Access
 from bot.core.retrieval import ExplainResult
-from bot.core.schedules import ScheduleError, apply_settings, describe
+from bot.core.schedules import ScheduleError
 from bot.core.selection import NothingToAsk
 from bot.core.suggestions import Suggestions
 
 log = logging.getLogger(__name__)
 
 ScheduleListener = Callable[[ChannelRef, Schedule], None]
+
+_SAID: ContextVar[list[Reply] | None] = ContextVar("qotd_said", default=None)
+"""What the core said while handling the current message (see ``QotdService.on_message``)."""
+
+
+def _note(reply: Reply) -> None:
+    said = _SAID.get()
+    if said is not None:
+        said.append(reply)
 
 
 class Searcher(Protocol):
@@ -117,6 +131,8 @@ class QotdService:
         daily_store = store
         if learning is not None:
             daily_store = cast(Store, RememberingStore(store, learning, self.items, clock))
+        self.commands = REGISTRY
+        self.channels = Channels(store, on_schedule_change)
         self.daily = DailySession(
             self.items,
             daily_store,
@@ -124,11 +140,10 @@ class QotdService:
             clock,
             claim_timeout=claim_timeout,
             retry=retry,
-            on_pause=on_schedule_change,
+            channels=self.channels,
         )
         self._admins = admins
         self._clock = clock
-        self._on_schedule_change = on_schedule_change
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.metrics = metrics or NoMetrics()
         self.learning = (
@@ -156,21 +171,42 @@ class QotdService:
 
     def set_schedule_listener(self, listener: ScheduleListener | None) -> None:
         """Who hears about schedule changes (the scheduler), including automatic pauses."""
-        self._on_schedule_change = listener
-        self.daily.on_pause = listener
+        self.channels.listener = listener
 
     # ----- inbound events -------------------------------------------------------------
-    async def on_message(self, message: IncomingMessage) -> None:
-        """A member's message: an answer attempt in a question thread, or an explain request."""
+    async def on_message(self, message: IncomingMessage) -> Outcome:
+        """A member's message: an answer attempt in a question thread, or an explain request.
+
+        Returns what happened: what was said to the member, or why nothing was.
+        """
+        said: list[Reply] = []
+        token = _SAID.set(said)
+        try:
+            ignored = await self._handle_message(message)
+        finally:
+            _SAID.reset(token)
+        return Outcome(tuple(said), "" if said else ignored)
+
+    async def on_answer(self, message: IncomingMessage) -> Outcome:
+        """An answer the member submitted as one (a form, the console): graded like a thread
+        message, and when it is not graded the member hears why."""
+        outcome = await self.on_message(message)
+        if outcome.said:
+            return outcome
+        await self._private(message, replies.NOT_GRADED)
+        return Outcome((replies.NOT_GRADED,), outcome.ignored)
+
+    async def _handle_message(self, message: IncomingMessage) -> str:
+        """Handle a message; returns why it was ignored (read only when nothing was said)."""
         text = message.text
         if not clean_text(text):
-            return
+            return "empty"
         query = explain_query(text)
         if message.thread is not None and query is None and not message.mentions_bot:
             await self._answer_attempt(message)
-            return
+            return "not an answer to grade"
         if not (message.is_direct or message.mentions_bot or query is not None):
-            return
+            return "not addressed to the bot"
         where = message.thread or message.message
         if query is None:
             command = split_command(text)
@@ -181,25 +217,26 @@ class QotdService:
                     )
                 )
                 await self._say(message.channel, message.user, where, reply)
-                return
+                return ""
             query = command[1] if command else clean_text(text)
-        reply = self._over_limit(message.user) or await self.explain(query)
+        reply = self.over_limit(message.user) or await self.explain(query)
         await self._say(message.channel, message.user, where, reply)
+        return ""
 
     async def on_command(self, command: CommandInvocation) -> Reply:
         """A slash command; the returned Reply is the response to its invoker."""
         name = command.name.lower().lstrip("/")
-        if name in ADMIN_COMMANDS and not self.is_admin(command.user):
-            return _refuse(name)
-        handler = getattr(self, f"_cmd_{name}", None)
-        if handler is None:
+        declared = self.commands.get(name)
+        if declared is None:
             return Reply(
                 private=True,
                 text=f"Unknown command `/{replies.clip(name, 40)}`. "
                 "Try `/help` to see what I can do.",
             )
+        if declared.access is Access.ADMIN and not self.is_admin(command.user):
+            return replies.refuse(name)
         try:
-            reply: Reply = await handler(command)
+            reply = await declared.handler(self, command)
         except ScheduleError as exc:
             return Reply(private=True, text=str(exc))
         except NothingToAsk as exc:
@@ -223,7 +260,7 @@ class QotdService:
         heads = "\n".join(f"**Notice:** {notice}" for notice in notices)
         return replace(reply, private=True, text=f"{heads}\n\n{reply.text}")
 
-    def _over_limit(self, user: UserRef) -> Reply | None:
+    def over_limit(self, user: UserRef) -> Reply | None:
         """The polite refusal when ``user`` made too many explain/grade requests this minute."""
         wait = self.limiter.wait_seconds(user)
         if not wait:
@@ -243,20 +280,43 @@ class QotdService:
             return Reply(private=True, text="Try `/help` to see what I can do.")
         return await self.on_command(CommandInvocation(channel, user, parsed[0], parsed[1], thread))
 
-    async def on_action(self, action: str, value: str, channel: ChannelRef, user: UserRef) -> Reply:
-        """A button click on a question post (``explain_related``, ``reveal``, ``skip``)."""
+    async def on_action(
+        self,
+        action: str,
+        value: str,
+        channel: ChannelRef,
+        user: UserRef,
+        inputs: dict[str, str] | None = None,
+    ) -> Reply:
+        """A button click (``explain_related``, ``reveal``, ``reject_suggestion`` …), with what
+        a form asked for in ``inputs`` once it is submitted."""
         if action == "explain_related":
             item = self.daily.item(value)
             if item is None:
                 return Reply(private=True, text="That question is no longer in the bank.")
-            limited = self._over_limit(user)
+            limited = self.over_limit(user)
             return limited or await self.explain(item.question if item.is_prompt else item.topic)
-        if action in ("reveal", "skip"):
-            return await self.on_command(CommandInvocation(channel, user, action))
-        if action in ("approve_suggestion", "reject_suggestion"):
-            name = action.removesuffix("_suggestion")
-            return await self.on_command(CommandInvocation(channel, user, name, value))
-        return Reply(private=True, text=f"Unknown action `{replies.clip(action, 40)}`.")
+        declared = self.commands.actions.get(action)
+        if declared is None:
+            return Reply(private=True, text=f"Unknown action `{replies.clip(action, 40)}`.")
+        args = " ".join([value, *(v.strip() for v in (inputs or {}).values())]).strip()
+        return await self.on_command(CommandInvocation(channel, user, declared.command, args))
+
+    async def on_form(
+        self, form: Form, values: dict[str, str], channel: ChannelRef, user: UserRef
+    ) -> Reply:
+        """A submitted form (a modal): the command or button it was asked for, with its values.
+
+        A value with ``|`` in it cannot split a suggestion's parts: it is kept as ``/``.
+        """
+        cleaned = {name: value.replace("|", "/").strip() for name, value in values.items()}
+        if form.action in self.commands.actions:
+            return await self.on_action(form.action, form.value, channel, user, cleaned)
+        if form.action == "suggest":
+            args = " | ".join(cleaned.get(f.name, "") for f in replies.SUGGEST_FIELDS)
+        else:
+            args = " ".join([form.value, *cleaned.values()]).strip()
+        return await self.on_command(CommandInvocation(channel, user, form.action, args))
 
     # ----- scheduler callbacks --------------------------------------------------------
     async def run_daily(self, channel: ChannelRef) -> None:
@@ -278,7 +338,7 @@ class QotdService:
         """Periodic tick: post in every channel of this instance's scope whose slot has come."""
         return await self.daily.post_due(self.scope)
 
-    async def start(self) -> int:
+    async def catch_up_missed(self) -> int:
         """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
         return await self.daily.catch_up(self.scope)
 
@@ -322,7 +382,7 @@ class QotdService:
         if await self._answered_before(message, item, attempts, caught_up):
             return
         # Answers read back after downtime were not sent within a minute: no rate limit.
-        limited = None if caught_up else self._over_limit(message.user)
+        limited = None if caught_up else self.over_limit(message.user)
         if limited:
             await self._private(message, limited)
             return
@@ -442,148 +502,14 @@ class QotdService:
             log.warning("could not react to a message in %s", message.channel, exc_info=True)
 
     async def _private(self, message: IncomingMessage, reply: Reply) -> None:
+        _note(reply)
         await self.platform.reply_privately(message.channel, message.user, reply, message.thread)
 
     async def _say(
         self, channel: ChannelRef, user: UserRef, where: MessageRef | None, reply: Reply
     ) -> None:
+        _note(reply)
         if reply.private or where is None:
             await self.platform.reply_privately(channel, user, reply, where)
         else:
             await self.platform.reply_in_thread(where, reply)
-
-    # ----- commands -------------------------------------------------------------------
-    async def _cmd_help(self, command: CommandInvocation) -> Reply:
-        return Reply(private=True, text=replies.HELP)
-
-    async def _cmd_today(self, command: CommandInvocation) -> Reply:
-        post, fresh = await self.daily.post_today(command.channel)
-        if post is None:
-            return Reply(private=True, text="Today's question is being posted; try again shortly.")
-        item = self.daily.item(post.item_id)
-        if fresh or item is None:
-            return Reply(private=True, text="Today's question is posted: answer in its thread.")
-        base = replies.question_post(item, "Today's question")
-        status = "revealed" if post.revealed_at else "open"
-        return replace(base, private=True, context=f"{base.context} (status: {status})")
-
-    async def _cmd_explain(self, command: CommandInvocation) -> Reply:
-        return self._over_limit(command.user) or await self.explain(command.args)
-
-    async def _cmd_reveal(self, command: CommandInvocation) -> Reply:
-        post = await self.daily.current_post(command.channel)
-        if post is None:
-            latest = await asyncio.to_thread(self.store.latest_post, command.channel)
-            post = latest if latest and not latest.revealed_at and not latest.skipped else None
-        if post is None:
-            return Reply(private=True, text="There is no open question to reveal here.")
-        if not await self.daily.reveal(post):
-            return Reply(private=True, text="Today's answer was already revealed in its thread.")
-        return Reply(private=True, text="Revealed the answer in the question's thread.")
-
-    async def _cmd_skip(self, command: CommandInvocation) -> Reply:
-        post = await self.daily.skip(command.channel)
-        if post is None:
-            return Reply(private=True, text="There is no question today to skip. Try `/today`.")
-        item = self.daily.item(post.item_id)
-        return Reply(private=True, text=f"Skipped. New question: {item.question if item else '?'}")
-
-    async def _cmd_topics(self, command: CommandInvocation) -> Reply:
-        counts: dict[str, list[int]] = {}
-        for item in self.items:
-            answered, prompts = counts.setdefault(item.topic, [0, 0])
-            counts[item.topic] = [answered + (not item.is_prompt), prompts + item.is_prompt]
-        lines = [
-            f"- **{topic}**: {a} questions" + (f", {p} discussion prompts" if p else "")
-            for topic, (a, p) in sorted(counts.items())
-        ]
-        return Reply(title="Topics", text="\n".join(lines), private=True)
-
-    async def _schedule_of(self, channel: ChannelRef) -> Schedule:
-        """The channel's schedule for reading, without registering an unknown channel.
-
-        Only posting a question or changing the schedule makes a channel a daily-question one.
-        """
-        known = await asyncio.to_thread(self.store.get_schedule, channel)
-        return known or Schedule()
-
-    async def _cmd_schedule(self, command: CommandInvocation) -> Reply:
-        if not command.args.strip():
-            shown = await self._schedule_of(command.channel)
-            return Reply(private=True, text=f"Schedule: {describe(shown)}.")
-        if not self.is_admin(command.user):
-            return _refuse("schedule")
-        current = await asyncio.to_thread(self.store.ensure_channel, command.channel)
-        updated = apply_settings(current, command.args, {item.topic for item in self.items})
-        await asyncio.to_thread(self.store.set_schedule, command.channel, updated)
-        if self._on_schedule_change:
-            self._on_schedule_change(command.channel, updated)
-        return Reply(private=True, text=f"Schedule updated: {describe(updated)}.")
-
-    async def _cmd_stats(self, command: CommandInvocation) -> Reply:
-        schedule = await self._schedule_of(command.channel)
-        target = command.args.strip().lstrip("@") or command.user.user_id
-        if self.learning and target.lower() == "channel":
-            return await self.learning.channel_stats(command.channel)
-        chart = self.learning is not None and target.lower() == "chart"
-        target = command.user.user_id if chart else target
-        stats = await asyncio.to_thread(
-            self.store.user_stats, command.channel, target, schedule.timezone
-        )
-        if self.learning:
-            stats = await self.learning.with_topics(command.channel, stats)
-        name = (stats.display_name if stats else "") or (
-            command.user.display_name if target == command.user.user_id else target
-        )
-        reply = replies.stats(stats, name or target)
-        if chart and self.learning and stats is not None:
-            reply = await self.learning.member_chart(command.channel, command.user, reply)
-        return reply
-
-    async def _cmd_practice(self, command: CommandInvocation) -> Reply:
-        if self.learning is None:
-            return Reply(private=True, text="Practice is not set up on this bot yet.")
-        return self._over_limit(command.user) or await self.learning.on_practice(command)
-
-    async def _cmd_suggest(self, command: CommandInvocation) -> Reply:
-        if self.suggestions is None:
-            return Reply(private=True, text="Suggestions are not set up on this bot yet.")
-        return self._over_limit(command.user) or await self.suggestions.suggest(command)
-
-    async def _cmd_suggestions(self, command: CommandInvocation) -> Reply:
-        if self.suggestions is None:
-            return Reply(private=True, text="Suggestions are not set up on this bot yet.")
-        return await self.suggestions.queue(command)
-
-    async def _cmd_approve(self, command: CommandInvocation) -> Reply:
-        if self.suggestions is None:
-            return Reply(private=True, text="Suggestions are not set up on this bot yet.")
-        return await self.suggestions.decide(command, approve=True)
-
-    async def _cmd_reject(self, command: CommandInvocation) -> Reply:
-        if self.suggestions is None:
-            return Reply(private=True, text="Suggestions are not set up on this bot yet.")
-        return await self.suggestions.decide(command, approve=False)
-
-    async def _cmd_leaderboard(self, command: CommandInvocation) -> Reply:
-        schedule = await self._schedule_of(command.channel)
-        period = (command.args.strip().lower() or "week").removesuffix("ly")
-        since = {
-            "week": self.daily.week_start(schedule),
-            "month": self.daily.month_start(schedule),
-            "all": None,
-        }
-        if period not in since:
-            return Reply(private=True, text="Use `/leaderboard week`, `month` or `all`.")
-        rows = await asyncio.to_thread(
-            self.store.leaderboard, command.channel, since[period], 10, schedule.timezone
-        )
-        return replies.leaderboard(rows, "all time" if period == "all" else f"this {period}")
-
-
-def _refuse(name: str) -> Reply:
-    return Reply(
-        private=True,
-        text=f"Only admins can use `/{name}` with settings. Ask a workspace admin, "
-        "or have your user id added to QOTD_ADMINS.",
-    )

@@ -161,10 +161,7 @@ class Suggestions:
             )
         sid, reason = int(head.lstrip("#")), reason.strip()
         if not approve and not reason:
-            return Reply(
-                private=True,
-                text=f"Please say why, so the author can improve it: `/reject {sid} <reason>`.",
-            )
+            return replies.reject_form(sid)
         where = command.channel
         found = await asyncio.to_thread(self._store.get_suggestion, sid, where)
         status = "approved" if approve else "rejected"

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from aiohttp import WSMsgType, web
@@ -53,6 +54,8 @@ class Call:
     path: str
     body: Any
     query: dict[str, str] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+    """Names of the files uploaded with it (multipart requests)."""
 
 
 def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -171,8 +174,21 @@ class FakeDiscord:
     # ----- REST -----------------------------------------------------------------------
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
-        body = await request.json() if request.can_read_body else None
-        self.calls.append(Call(request.method, path, body, dict(request.query)))
+        body: Any = None
+        files: list[str] = []
+        if request.content_type.startswith("multipart/"):
+            # discord.py sends files as multipart: the JSON body in payload_json, then files.
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                assert isinstance(part, aiohttp.BodyPartReader)
+                if part.name == "payload_json":
+                    body = json.loads(await part.text())
+                else:
+                    files.append(part.filename or "")
+                    await part.read()
+        elif request.can_read_body:
+            body = await request.json()
+        self.calls.append(Call(request.method, path, body, dict(request.query), tuple(files)))
         self.query = dict(request.query)
         status, payload = self._answer(request.method, path.split("/")[1:], body)
         if payload is None:

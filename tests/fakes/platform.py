@@ -64,6 +64,11 @@ class RecordingPlatform:
     ) -> None:
         self.sent.append(Sent("private", reply, channel, user=user, target=thread))
 
+    async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        ref = self._ref(channel)
+        self.sent.append(Sent("message", reply, channel, target=ref))
+        return ref
+
     async def react(self, message: MessageRef, emoji: str) -> None:
         self.sent.append(Sent("react", None, message.channel, target=message, emoji=emoji))
 

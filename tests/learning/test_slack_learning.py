@@ -139,7 +139,8 @@ async def test_suggest_modal_queue_buttons_and_author_notice(slack: Harness) -> 
     await slack.slack.command("suggest", ADA, GENERAL.channel, slack.response_url(4))
     [opened] = slack.fake.called("views.open")
     view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
-    assert view["callback_id"] == "qotd_suggest" and view["private_metadata"] == GENERAL.channel
+    assert view["callback_id"] == "qotd_form"
+    assert json.loads(view["private_metadata"])["channel"] == GENERAL.channel
     state = {
         "question": {
             "value": {"type": "plain_text_input", "value": "What is speculative decoding?"}
@@ -207,3 +208,39 @@ async def test_no_member_text_in_the_moderation_flow_becomes_a_hidden_link(slack
         assert f"[Claim your prize] (https://evil.example/{part})" in queue
     assert "[Claim your prize] (https://evil.example/reason)" in texts(told)
     assert all("<https://evil" not in json.dumps(call.body) for call in slack.fake.calls)
+
+
+async def test_reject_button_opens_a_reason_modal_and_its_submission_rejects(
+    slack: Harness,
+) -> None:
+    await slack.slack.command(
+        "suggest Why RoPE? | Relative positions. | architecture",
+        ADA,
+        GENERAL.channel,
+        slack.response_url(1),
+    )
+    await slack.slack.click(
+        "reject_suggestion", "1", ADMIN, GENERAL.channel, "1764000000.0001", slack.response_url(2)
+    )
+    [opened] = slack.fake.called("views.open")
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    assert [b["block_id"] for b in view["blocks"]] == ["reason"]
+    assert slack.fake.called("respond/2") == []  # the modal is the answer to the click
+    state = {"reason": {"value": {"type": "plain_text_input", "value": "too vague"}}}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0001"},
+        "user": {"id": ADMIN, "username": "root", "team_id": "T0001"},
+        "api_app_id": "AQOTD",
+        "token": "legacy",
+        "trigger_id": "1.2.4",
+        "view": {**view, "id": "V2", "state": {"values": state}},
+    }
+    status, _ = await slack.slack.post(
+        urllib.parse.urlencode({"payload": json.dumps(payload)}),
+        "application/x-www-form-urlencoded",
+    )
+    assert status == 200
+    told = [texts(c) for c in slack.fake.called("chat.postEphemeral")]
+    assert any("was not accepted: too vague" in t for t in told)
+    assert any("Suggestion #1 rejected; I told its author." in t for t in told)

@@ -41,7 +41,7 @@ async def test_suggestion_is_queued_approved_and_its_author_told(console: Consol
     review = await console.say("/suggestions")
     assert "Notice:** New question suggested (#1, decoding)" in review
     assert "1 suggestion(s) waiting" in review and "What is KV caching?" in review
-    assert "Actions: /approve_suggestion, /reject_suggestion" in review
+    assert "Actions: `/approve 1`, `/reject 1 <reason>`" in review
     approved = await console.say("/approve 1")
     assert "(only you) 🎉 Your suggested question #1 was approved" in approved
     assert "Suggestion #1 approved; I told its author." in approved

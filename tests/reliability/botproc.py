@@ -93,6 +93,9 @@ class RecorderPlatform:
     async def reply_in_thread(self, thread: MessageRef, reply: Reply) -> MessageRef:
         return thread
 
+    async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
+        return MessageRef(channel, "recap", "recap")
+
     async def reply_privately(
         self, channel: ChannelRef, user: UserRef, reply: Reply, thread: MessageRef | None = None
     ) -> None:
@@ -122,7 +125,7 @@ async def run_poster(db_url: str, recorder: str, name: str) -> None:
     await asyncio.to_thread(sys.stdin.readline)  # "GO": every instance starts at once
     scheduler = DailyScheduler(service, tick_seconds=TICK_SECONDS)
     scheduler.start()
-    await service.start()
+    await service.catch_up_missed()
     await asyncio.Event().wait()
 
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from bot.core.model import ChannelRef
-from tests.slack.conftest import ADA, BOB, GENERAL, Harness
+from tests.slack.conftest import ADA, ADMIN, BOB, GENERAL, Harness
 from tests.slack.fake_slack import BOT_USER, TEAM, Canned
 from tests.slack.test_http_flow import post_question, texts
 
@@ -93,3 +93,46 @@ async def test_today_in_a_dm_posts_on_demand_but_no_daily_question_follows(
     assert question["channel"] == "D0ADA" and question["blocks"][0]["type"] == "header"
     schedule = harness.bot.service.store.get_schedule(ChannelRef("slack", TEAM, "D0ADA"))
     assert schedule is not None and schedule.paused
+
+
+async def test_a_command_or_a_message_in_a_new_channel_never_registers_it(
+    harness: Harness,
+) -> None:
+    elsewhere = ChannelRef("slack", TEAM, "C0ELSE")
+    await harness.slack.command("help", ADA, elsewhere.channel, harness.response_url())
+    chatter = {
+        "type": "message",
+        "channel_type": "channel",
+        "channel": elsewhere.channel,
+        "user": ADA,
+        "text": "hello there",
+        "ts": "1764000030.000100",
+    }
+    await harness.slack.event(chatter, "Ev-else")
+    assert harness.bot.service.store.get_schedule(elsewhere) is None
+
+
+async def test_today_in_an_unregistered_channel_posts_and_says_how_to_start_daily_questions(
+    harness: Harness,
+) -> None:
+    await harness.slack.command("today", ADA, "C0ELSE", harness.response_url())
+    [question] = harness.fake.called("chat.postMessage")
+    assert question["channel"] == "C0ELSE"
+    [reply] = harness.fake.called("respond/1")
+    assert "`/qotd schedule resume`" in texts(reply)
+    schedule = harness.bot.service.store.get_schedule(ChannelRef("slack", TEAM, "C0ELSE"))
+    assert schedule is not None and schedule.paused
+
+
+async def test_a_lost_channel_leaves_its_admins_one_notice_however_often_it_fails(
+    harness: Harness,
+) -> None:
+    ts = await post_question(harness)
+    gone = Canned(200, {"ok": False, "error": "channel_not_found"})
+    harness.fake.fail_next("chat.postMessage", gone, gone)
+    await harness.slack.click("reveal", "x", ADMIN, GENERAL.channel, ts, harness.response_url(1))
+    await harness.slack.command("skip", ADMIN, GENERAL.channel, harness.response_url(2))
+    shown = [texts(r) for n in (1, 2) for r in harness.fake.called(f"respond/{n}")]
+    left = harness.bot.service.store.take_notices(GENERAL)
+    told = sum("paused daily questions" in t for t in [*shown, *left])
+    assert told == 1, (shown, left)
