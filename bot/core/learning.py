@@ -62,12 +62,16 @@ class Learning:
         self._core = store
         self._platform = platform
         self._clock = clock
-        self.practice = Practice(items, learning, grader, clock)
+        self.practice = Practice(items, learning, grader, clock, self._timezone)
         self._charts = charts
         self._charts_dir = charts_dir or Path(tempfile.gettempdir()) / "qotd-charts"
         self._topics = {item.id: item.topic for item in items}
         # Weeks this process already recapped (or found empty): the tick runs every minute.
         self._recapped: set[tuple[ChannelRef, date]] = set()
+
+    def _timezone(self, channel: ChannelRef) -> str:
+        """The channel's timezone, without registering an unknown channel."""
+        return (self._core.get_schedule(channel) or Schedule()).timezone
 
     async def on_practice(self, command: CommandInvocation) -> Reply:
         """``/practice`` serves a card; ``/practice <answer>`` grades it; ``nudge on|off``."""
