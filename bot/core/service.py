@@ -15,7 +15,9 @@ from bot.core.commands import (
     ADMIN_COMMANDS,
     MAX_QUERY_CHARS,
     clean_text,
+    closest_command,
     explain_query,
+    short_ask,
     split_command,
     unknown_command,
 )
@@ -53,6 +55,9 @@ from bot.core.suggestions import Suggestions
 log = logging.getLogger(__name__)
 
 ScheduleListener = Callable[[ChannelRef, Schedule], None]
+
+SELF_WORDS = frozenset({"me", "you", "myself", "mine"})
+"""What ``/stats <who>`` accepts for the member asking (the console's default name is "you")."""
 
 
 class Searcher(Protocol):
@@ -172,9 +177,11 @@ class QotdService:
             return _refuse(name)
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:
+            guess = closest_command(name)
+            meant = f" Did you mean `/{guess}`?" if guess else ""
             return Reply(
                 private=True,
-                text=f"Unknown command `/{replies.clip(name, 40)}`. "
+                text=f"Unknown command `/{replies.clip(name, 40)}`.{meant} "
                 "Try `/help` to see what I can do.",
             )
         try:
@@ -289,6 +296,10 @@ class QotdService:
         if limited:
             await self._private(message, limited)
             return
+        ask = short_ask(message.text)
+        if ask is not None:  # "what's DPO" in the thread asks, it does not answer
+            await self._private(message, await self.explain(ask))
+            return
         text = clean_text(message.text)
         if item.is_prompt:
             if not await self._store_attempt(post.id, message, text, None):
@@ -369,7 +380,7 @@ class QotdService:
             return Reply(private=True, text="Today's question is posted: answer in its thread.")
         base = replies.question_post(item, "Today's question")
         status = "revealed" if post.revealed_at else "open"
-        return replace(base, private=True, context=f"{base.context} (status: {status})")
+        return replace(base, private=True, context=f"{base.context} Status: {status}.")
 
     async def _cmd_explain(self, command: CommandInvocation) -> Reply:
         return self._over_limit(command.user) or await self.explain(command.args)
@@ -422,7 +433,9 @@ class QotdService:
         await asyncio.to_thread(self.store.set_schedule, command.channel, updated)
         if self._on_schedule_change:
             self._on_schedule_change(command.channel, updated)
-        return Reply(private=True, text=f"Schedule updated: {describe(updated)}.")
+        return Reply(
+            private=True, text=replies.schedule_updated(current, updated, command.args, self.items)
+        )
 
     async def _cmd_stats(self, command: CommandInvocation) -> Reply:
         schedule = await self._schedule_of(command.channel)
@@ -430,7 +443,7 @@ class QotdService:
         if self.learning and target.lower() == "channel":
             return await self.learning.channel_stats(command.channel)
         chart = self.learning is not None and target.lower() == "chart"
-        target = command.user.user_id if chart else target
+        target = command.user.user_id if chart else await self._member_named(command, target)
         stats = await asyncio.to_thread(
             self.store.user_stats, command.channel, target, schedule.timezone
         )
@@ -439,10 +452,26 @@ class QotdService:
         name = (stats.display_name if stats else "") or (
             command.user.display_name if target == command.user.user_id else target
         )
-        reply = replies.stats(stats, name or target)
+        reply = replies.stats(stats, name or target, yourself=target == command.user.user_id)
         if chart and self.learning and stats is not None:
             reply = await self.learning.member_chart(command.channel, command.user, reply)
         return reply
+
+    async def _member_named(self, command: CommandInvocation, target: str) -> str:
+        """The user id ``/stats <target>`` means: yourself ("me", "you", your name), a member's
+        id, or the member of the channel going by that display name."""
+        me = command.user
+        wanted = target.casefold()
+        if wanted in SELF_WORDS or wanted == me.display_name.casefold() or target == me.user_id:
+            return me.user_id
+        schedule = await self._schedule_of(command.channel)
+        rows = await asyncio.to_thread(
+            self.store.leaderboard, command.channel, None, 1000, schedule.timezone
+        )
+        if any(r.user_id == target for r in rows):
+            return target
+        named = [r.user_id for r in rows if r.display_name.casefold() == wanted]
+        return named[0] if len(named) == 1 else target
 
     async def _cmd_practice(self, command: CommandInvocation) -> Reply:
         if self.learning is None:
