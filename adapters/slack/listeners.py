@@ -16,12 +16,14 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack import doctor, render, suggest
 from adapters.slack.members import PLATFORM, Members
+from bot.core import home
 from bot.core.inbox import LEASE, Inbox
 from bot.core.model import (
     ChannelRef,
     CommandInvocation,
     Delivery,
     IncomingMessage,
+    Link,
     MessageRef,
     Reply,
     UserRef,
@@ -98,6 +100,7 @@ class Listeners:
             "message": self.on_message,
             "app_mention": self.on_mention,
             "member_joined_channel": self.on_joined,
+            "app_home_opened": self.on_home,
         }
         self.heard: set[str] = set()
         """Channels a plain message event came from (doctor: thread replies can arrive)."""
@@ -108,6 +111,7 @@ class Listeners:
         app.command("/qotd")(self.on_command)
         app.action(ACTIONS)(self.on_action)
         app.view(suggest.CALLBACK_ID)(self.on_suggestion)
+        app.action(home.START_PRACTICE)(self.on_home_practice)
 
     async def record_first(
         self, body: dict[str, Any], context: Any, next: Callable[[], Awaitable[None]]
@@ -182,6 +186,37 @@ class Listeners:
         """The bot invited to a channel: register it for daily questions."""
         if event.get("user") == context.get("bot_user_id"):
             await self.on_channel(ChannelRef(PLATFORM, _team(body), str(event["channel"])))
+
+    async def on_home(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+        """The member opened the Home tab: publish their day (built by the core)."""
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        team = _team(body)
+        user = await self.members.get(str(event["user"]))
+        content = await self.service.home(user, team)
+        links = {day.channel: await self._channel_link(day.channel) for day in content.channels}
+        view = render.home_view(home.home_reply(content, links))
+        await self.members.client.views_publish(user_id=user.user_id, view=view)
+
+    async def _channel_link(self, channel: ChannelRef) -> Link:
+        """``#name``, opening the channel in Slack (the id when the name cannot be read)."""
+        name = channel.channel
+        try:
+            info = await self.members.client.conversations_info(channel=channel.channel)
+            name = str(info["channel"].get("name") or name)
+        except Exception:
+            log.info("no name for channel %s on the Home tab", channel.channel)
+        url = f"https://slack.com/app_redirect?channel={channel.channel}&team={channel.workspace}"
+        return Link(f"#{name}", url)
+
+    async def on_home_practice(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """The Home tab's practice button: the card arrives in the member's DM with the bot."""
+        await ack()
+        user = await self.members.get(str(body["user"]["id"]), str(body["user"].get("name", "")))
+        opened = await self.members.client.conversations_open(users=user.user_id)
+        dm = ChannelRef(PLATFORM, _team(body), str(opened["channel"]["id"]))
+        reply = await self.service.on_action(home.START_PRACTICE, "", dm, user)
+        await self.service.platform.reply_privately(dm, user, reply)
 
     async def on_command(
         self, ack: AsyncAck, command: dict[str, Any], body: dict[str, Any], respond: AsyncRespond

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
 
-from bot.core import replies
+from bot.core import home, replies
 from bot.core.commands import (
     ADMIN_COMMANDS,
     MAX_QUERY_CHARS,
@@ -239,10 +239,18 @@ class QotdService:
             return limited or await self.explain(item.question if item.is_prompt else item.topic)
         if action in ("reveal", "skip"):
             return await self.on_command(CommandInvocation(channel, user, action))
+        if action == home.START_PRACTICE:
+            return await self.on_command(CommandInvocation(channel, user, "practice"))
         if action in ("approve_suggestion", "reject_suggestion"):
             name = action.removesuffix("_suggestion")
             return await self.on_command(CommandInvocation(channel, user, name, value))
         return Reply(private=True, text=f"Unknown action `{replies.clip(action, 40)}`.")
+
+    async def home(self, user: UserRef, workspace: str) -> home.Home:
+        """The member's home (streak, points, weakest topics, due cards, their channels)."""
+        learning = self.learning.store if self.learning else None
+        topics = {item.id: item.topic for item in self.items}
+        return await home.member_home(user, workspace, self.store, learning, topics, self._clock)
 
     # ----- scheduler callbacks --------------------------------------------------------
     async def run_daily(self, channel: ChannelRef) -> None:

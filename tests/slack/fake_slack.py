@@ -202,7 +202,10 @@ class FakeSlack:
             )
             return {"ok": True, "user": user}
         if method == "conversations.info":
-            return {"ok": True, "channel": {"id": body.get("channel"), **self.channel_info}}
+            channel = {"id": body.get("channel"), "name": "general", **self.channel_info}
+            return {"ok": True, "channel": channel}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{body.get('users')}"}}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}socket"}
         return {"ok": True}
