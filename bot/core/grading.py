@@ -342,13 +342,19 @@ class Grader:
         """(kind, member's clause) of the most similar clause aligned to key point ``k`` that
         contradicts it, or ('', '')."""
         point = points[k]
+        aligned = [int(p) for p in np.argsort(-sims[:, k]) if float(sims[p, k]) >= ALIGN_AT]
         # roles exchanged across the clauses of a sentence ('the decoder reads the input, and
-        # the encoder generates the output'): read from the answer as a whole
-        for p in np.argsort(-sims[:, k]):
-            if float(sims[p, k]) < ALIGN_AT:
-                break
+        # the encoder generates the output'): read from the answer as a whole, unless another
+        # clause about the point gives it to the right entity (an answer describing both)
+        parts = [c for p in aligned for c in (said[p].whole, *(c for _, c in said[p].parts))]
+        for p in aligned:
             for pair in (said[p], *(a for a in sentence_pairs if p in a.pieces)):
-                if claims.swapped(point, pair.whole, entities):
+                wrong = claims.moved(point, pair.whole, entities)
+                right = any(
+                    claims.supports(point, c, wrong) and not claims.swapped(point, c, entities)
+                    for c in parts
+                )
+                if wrong and not right:
                     return claims.SWAP, pair.text
         for p in np.argsort(-sims[:, k]):
             if float(sims[p, k]) < ALIGN_AT:
