@@ -56,9 +56,7 @@ async def main() -> None:
     console = make_console(work / "week.db", items=items, grader=PointGrader())
     console.store.set_schedule(CONSOLE_CHANNEL, Schedule(hour=9, timezone="Europe/Paris"))
     sessions = {
-        name: ConsoleSession(
-            console.service, console.platform, console_member(name), console.out
-        )
+        name: ConsoleSession(console.service, console.platform, console_member(name), console.out)
         for name in MEMBERS
     }
     for day in range(2, 7):  # Monday 2 to Friday 6 March 2026
