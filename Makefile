@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint typecheck pytest clean
+.PHONY: install run chat qotd test lint typecheck pytest clean
 
 install: $(VENV)/.installed
 
@@ -19,6 +19,14 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(VENV)/bin/qotd run
+
+# `qotd` lives in .venv/bin (not on PATH): `make qotd ARGS="explain lora"`, or
+# `source .venv/bin/activate` once per shell, then plain `qotd …`.
+chat: install
+	$(VENV)/bin/qotd chat
+
+qotd: install
+	$(VENV)/bin/qotd $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check bot adapters tests benchmarks

@@ -81,11 +81,16 @@ def index_kind(items: Sequence[Item]) -> str:
 
 
 def build_retriever(
-    items: Sequence[Item], embedder: Embedder, cache_dir: Path | str | None, kind: str = "exact"
+    items: Sequence[Item],
+    embedder: Embedder,
+    cache_dir: Path | str | None,
+    kind: str = "exact",
+    *,
+    progress: bool = True,
 ) -> Retriever:
     """The retriever over ``items``; for an ANN ``kind``, over memory-mapped cached vectors."""
     approximate = kind != "exact"
-    vectors = cached_item_vectors(items, embedder, cache_dir, mmap=approximate)
+    vectors = cached_item_vectors(items, embedder, cache_dir, mmap=approximate, progress=progress)
     index: VectorIndex | None = None
     if approximate:
         started = time.perf_counter()
@@ -100,11 +105,16 @@ def build_retriever(
 
 
 def load_knowledge(
-    settings: Settings, embedder: Embedder | None = None, *, background: bool = False
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    background: bool = False,
+    progress: bool = True,
 ) -> Knowledge:
     """Load the bank and the model, and build the retrieval index (from the embedding cache).
 
-    With ``background`` the index is built in a worker thread (the first explain waits for it).
+    With ``background`` the index is built in a worker thread (the first explain waits for it);
+    ``progress=False`` keeps the first run's embedding bar off the terminal.
     A bank of more than ``EXACT_ROWS`` embedded texts is searched through an ANN index.
     """
     started = time.perf_counter()
@@ -114,7 +124,7 @@ def load_knowledge(
     kind = index_kind(bank.items)
 
     def build() -> Retriever:
-        return build_retriever(bank.items, model, settings.cache_dir, kind)
+        return build_retriever(bank.items, model, settings.cache_dir, kind, progress=progress)
 
     retriever: Searcher = BackgroundRetriever(build) if background else build()
     grader = Grader(embedder)

@@ -39,14 +39,14 @@ def _settings() -> Any:
         ) from exc
 
 
-def _knowledge(settings: Any, *, background: bool = False) -> Any:
+def _knowledge(settings: Any, *, background: bool = False, progress: bool = True) -> Any:
     from bot.app import configure_logging, load_knowledge
     from bot.content.schema import ContentError
     from bot.embeddings import ModelError
 
     configure_logging(settings)
     try:
-        return load_knowledge(settings, background=background)
+        return load_knowledge(settings, background=background, progress=progress)
     except (ContentError, ModelError) as exc:
         raise UserError(str(exc)) from exc
 
@@ -101,14 +101,15 @@ def chat() -> None:
 
 def _run_console(settings: Any) -> None:
     from adapters.console.platform import ConsolePlatform
-    from adapters.console.session import ConsoleSession
+    from adapters.console.session import ConsoleSession, console_member
     from bot.app import bootstrap, sqlite_path
-    from bot.core.model import Scope, UserRef
+    from bot.core.model import Scope
     from bot.scheduling import DailyScheduler
     from bot.storage.engine import DatabaseUnavailable
 
     typer.echo("Loading the question bank and the embedding model…", err=True)
-    knowledge = _knowledge(settings, background=True)
+    # No progress bar: it would write over the prompt while the member types.
+    knowledge = _knowledge(settings, background=True, progress=False)
     platform = ConsolePlatform(sys.stdout)
     try:
         service = bootstrap(settings, platform, knowledge)
@@ -121,7 +122,13 @@ def _run_console(settings: Any) -> None:
         err=True,
     )
     service.scope = Scope("console")  # a shared database's other platforms are not ours
-    user = UserRef("console", "console-user", settings.console_user, is_admin=True)
+    if not getattr(knowledge.retriever, "ready", True):
+        typer.echo(
+            "Preparing explain in the background (the first run embeds the bank: a few "
+            "minutes); answering works meanwhile.",
+            err=True,
+        )
+    user = console_member(settings.console_user)
     session = ConsoleSession(service, platform, user, sys.stdout)
 
     async def main() -> None:

@@ -43,9 +43,11 @@ def cache_key(model_name: str, texts: Sequence[str]) -> str:
     return f"{safe}-{digest.hexdigest()[:32]}"
 
 
-def encode_with_progress(embedder: Embedder, texts: Sequence[str]) -> Vectors:
-    """Encode in batches, with a tqdm bar when there are many texts."""
-    if len(texts) < PROGRESS_MIN_TEXTS:
+def encode_with_progress(
+    embedder: Embedder, texts: Sequence[str], *, progress: bool = True
+) -> Vectors:
+    """Encode in batches, with a tqdm bar when there are many texts (and ``progress``)."""
+    if len(texts) < PROGRESS_MIN_TEXTS or not progress:
         return embedder.encode(list(texts))
     parts = [
         embedder.encode(list(texts[start : start + BATCH]))
@@ -75,9 +77,15 @@ class EmbeddingCache:
     """
 
     def __init__(
-        self, embedder: Embedder, cache_dir: Path | str | None = None, *, mmap: bool = False
+        self,
+        embedder: Embedder,
+        cache_dir: Path | str | None = None,
+        *,
+        mmap: bool = False,
+        progress: bool = True,
     ) -> None:
         self.embedder = embedder
+        self.progress = progress  # False where a bar would write over a prompt (the console)
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
         self.mmap = mmap  # return vectors memory-mapped read-only: a big bank stays on disk
 
@@ -96,7 +104,9 @@ class EmbeddingCache:
                     return np.asarray(cached, dtype=np.float32)
             except (OSError, ValueError) as exc:
                 log.warning("ignoring unreadable embedding cache %s: %s", path, exc)
-        vectors = np.asarray(encode_with_progress(self.embedder, texts), dtype=np.float32)
+        vectors = np.asarray(
+            encode_with_progress(self.embedder, texts, progress=self.progress), dtype=np.float32
+        )
         try:
             _write_atomically(path, vectors)
         except OSError as exc:  # a read-only cache must not stop the bot
@@ -114,8 +124,9 @@ def cached_item_vectors(
     cache_dir: Path | str | None = None,
     *,
     mmap: bool = False,
+    progress: bool = True,
 ) -> ItemVectors:
     """The retriever's item vectors, loaded from the on-disk cache when the texts are unchanged
     (memory-mapped read-only with ``mmap``)."""
-    cache = EmbeddingCache(embedder, cache_dir, mmap=mmap)
+    cache = EmbeddingCache(embedder, cache_dir, mmap=mmap, progress=progress)
     return build_item_vectors(items, embedder, encode=cache.encode)

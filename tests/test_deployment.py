@@ -43,3 +43,20 @@ def test_every_instance_has_its_own_id_and_ops_port() -> None:
     assert len({s["environment"]["QOTD_INSTANCE_ID"] for s in bots}) == len(bots)
     assert len({p for s in bots for p in s["ports"]}) == len(bots)
     assert all(s["depends_on"]["db"]["condition"] == "service_healthy" for s in bots)
+
+
+ROOT = COMPOSE.parent
+
+
+def test_make_offers_the_qotd_command_that_is_not_on_path() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert "\nqotd: install\n\t$(VENV)/bin/qotd $(ARGS)\n" in makefile
+    assert "\nchat: install\n\t$(VENV)/bin/qotd chat\n" in makefile
+
+
+def test_operations_guide_covers_machine_systemd_one_container_and_offline() -> None:
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    for needed in ("Maximum resident", "1 GB RAM", "[Service]", "ExecStart=", "docker run -d",
+                   "docker save", "--network none"):  # fmt: skip
+        assert needed in guide
+    assert "docs/operations.md" in (ROOT / "README.md").read_text()

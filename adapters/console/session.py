@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
+import uuid
 from typing import TextIO
 
 from adapters.console.platform import CONSOLE_CHANNEL, ConsolePlatform, render
@@ -20,6 +22,20 @@ BANNER = (
 )
 
 
+DEFAULT_MEMBER = "you"
+
+
+def console_member(name: str = DEFAULT_MEMBER) -> UserRef:
+    """The console's member: each ``QOTD_CONSOLE_USER`` name is its own user (own stats, cards).
+
+    The default name keeps the id earlier versions used, so an existing database still counts.
+    """
+    name = name.strip() or DEFAULT_MEMBER
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    user_id = "console-user" if name == DEFAULT_MEMBER or not slug else f"console-{slug}"
+    return UserRef("console", user_id, name, is_admin=True)
+
+
 class ConsoleSession:
     """Reads the member's lines and hands them to the service, as a platform adapter would."""
 
@@ -30,6 +46,9 @@ class ConsoleSession:
         self._platform = platform
         self._user = user
         self._out = out
+        # Unique across runs: a restart on the same day must not reuse the ids of stored
+        # answers, or new answers would be dropped as redeliveries.
+        self._run = uuid.uuid4().hex[:12]
         self._counter = 0
 
     async def open(self) -> None:
@@ -57,7 +76,7 @@ class ConsoleSession:
             self._out.flush()
             return True
         self._counter += 1
-        ref = MessageRef(CONSOLE_CHANNEL, f"console-{self._counter}")
+        ref = MessageRef(CONSOLE_CHANNEL, f"console-{self._run}-{self._counter}")
         thread = self._platform.current_thread
         message = IncomingMessage(
             channel=CONSOLE_CHANNEL,

@@ -20,6 +20,8 @@ SCOPES: tuple[tuple[str, str], ...] = (
     ("im:history", "answer explain … in a DM"),
     ("channels:read", "check membership of public channels"),
     ("groups:read", "check membership of private channels"),
+    ("files:write", "upload the weekly recap chart and your /qotd stats chart"),
+    ("im:write", "open the DM your /qotd stats chart goes to"),
 )
 
 REINSTALL = (

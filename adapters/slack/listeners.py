@@ -16,7 +16,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack import doctor, forms, render
 from adapters.slack.members import PLATFORM, Members
-from bot.core import replies
+from bot.core import home, replies
 from bot.core.commands import REGISTRY
 from bot.core.inbox import LEASE, Inbox
 from bot.core.model import (
@@ -24,6 +24,7 @@ from bot.core.model import (
     CommandInvocation,
     Delivery,
     IncomingMessage,
+    Link,
     MessageRef,
     Reply,
     UserRef,
@@ -94,6 +95,7 @@ class Listeners:
             "message": self.on_message,
             "app_mention": self.on_mention,
             "member_joined_channel": self.on_joined,
+            "app_home_opened": self.on_home,
         }
         self.heard: set[str] = set()
         """Channels a plain message event came from (doctor: thread replies can arrive)."""
@@ -104,6 +106,7 @@ class Listeners:
         app.command("/qotd")(self.on_command)
         app.action(ACTIONS)(self.on_action)
         app.view(forms.CALLBACK_ID)(self.on_form)
+        app.action(home.START_PRACTICE)(self.on_home_practice)
 
     async def record_first(
         self, body: dict[str, Any], context: Any, next: Callable[[], Awaitable[None]]
@@ -179,6 +182,37 @@ class Listeners:
         if event.get("user") == context.get("bot_user_id"):
             channel = ChannelRef(PLATFORM, _team(body), str(event["channel"]))
             await self.service.channels.joined(channel, direct=channel.channel.startswith("D"))
+
+    async def on_home(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+        """The member opened the Home tab: publish their day (built by the core)."""
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        team = _team(body)
+        user = await self.members.get(str(event["user"]))
+        content = await self.service.home(user, team)
+        links = {day.channel: await self._channel_link(day.channel) for day in content.channels}
+        view = render.home_view(home.home_reply(content, links))
+        await self.members.client.views_publish(user_id=user.user_id, view=view)
+
+    async def _channel_link(self, channel: ChannelRef) -> Link:
+        """``#name``, opening the channel in Slack (the id when the name cannot be read)."""
+        name = channel.channel
+        try:
+            info = await self.members.client.conversations_info(channel=channel.channel)
+            name = str(info["channel"].get("name") or name)
+        except Exception:
+            log.info("no name for channel %s on the Home tab", channel.channel)
+        url = f"https://slack.com/app_redirect?channel={channel.channel}&team={channel.workspace}"
+        return Link(f"#{name}", url)
+
+    async def on_home_practice(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """The Home tab's practice button: the card arrives in the member's DM with the bot."""
+        await ack()
+        user = await self.members.get(str(body["user"]["id"]), str(body["user"].get("name", "")))
+        opened = await self.members.client.conversations_open(users=user.user_id)
+        dm = ChannelRef(PLATFORM, _team(body), str(opened["channel"]["id"]))
+        reply = await self.service.on_action(home.START_PRACTICE, "", dm, user)
+        await self.service.platform.reply_privately(dm, user, reply)
 
     async def on_command(
         self, ack: AsyncAck, command: dict[str, Any], body: dict[str, Any], respond: AsyncRespond

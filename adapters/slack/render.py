@@ -181,3 +181,11 @@ def messages(reply: Reply) -> list[list[Block]]:
     first = rest[: MAX_BLOCKS - len(actions)] + actions
     more = rest[MAX_BLOCKS - len(actions) :]
     return [first] + [more[i : i + MAX_BLOCKS] for i in range(0, len(more), MAX_BLOCKS)]
+
+
+MAX_HOME_BLOCKS = 100
+
+
+def home_view(reply: Reply) -> dict[str, Any]:
+    """The App Home tab (``views.publish``) showing ``reply``."""
+    return {"type": "home", "blocks": blocks(reply)[:MAX_HOME_BLOCKS]}

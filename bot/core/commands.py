@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 
@@ -132,6 +133,14 @@ MAX_QUERY_CHARS = 500
 
 _MENTION = re.compile(r"<@[!&]?[\w.-]+>|<!\w+(?:\|[^>]*)?>|@(?:everyone|here|channel)\b")
 _EXPLAIN = re.compile(r"^\s*/?(?:explain|define|eli5)\b[\s:,-]*(.*)$", re.IGNORECASE | re.DOTALL)
+_WHAT_IS = re.compile(
+    r"^(?:what\s+(?:is|are)|what'?s)\s+(?!(?:your|you|my|our|their|this|that|it|up|going|"
+    r"happening|new)\b)(?:an?\s+|the\s+)?[\w.+/-]+(?:\s+[\w.+/-]+){0,3}\s*\??$",
+    re.IGNORECASE,
+)
+"""A short "what's DPO" / "what is a KV cache?": an ask, never an answer."""
+_BARE_TERM = re.compile(r"^[\w.+/-]+(?:\s+[\w.+/-]+){0,2}\s*\?$")
+"""One to three words and a question mark ("gptq?", "kv cache?"): an ask for the term."""
 
 
 def clean_text(text: str) -> str:
@@ -167,3 +176,20 @@ def explain_query(text: str) -> str | None:
     if not m:
         return None
     return m.group(1).strip()[:MAX_QUERY_CHARS]
+
+
+def short_ask(text: str) -> str | None:
+    """A short "what's DPO" or "gptq?" as an explain ask, else None.
+
+    Only where the bot is addressed (a question thread, a DM): in a channel "lunch?" is chatter.
+    """
+    cleaned = clean_text(text).replace("\u2019", "'")
+    if _WHAT_IS.match(cleaned) or _BARE_TERM.match(cleaned):
+        return cleaned[:MAX_QUERY_CHARS]
+    return None
+
+
+def closest_command(name: str) -> str | None:
+    """The command a mistyped name most likely meant (``stat`` → ``stats``), or None."""
+    found = difflib.get_close_matches(name.lower(), COMMANDS, n=1, cutoff=0.6)
+    return found[0] if found else None

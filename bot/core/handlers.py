@@ -35,7 +35,7 @@ async def today(service: QotdService, command: CommandInvocation) -> Reply:
         return Reply(private=True, text=text)
     base = replies.question_post(item, "Today's question")
     status = "revealed" if post.revealed_at else "open"
-    return replace(base, private=True, context=f"{base.context} (status: {status})")
+    return replace(base, private=True, context=f"{base.context} Status: {status}.")
 
 
 async def explain(service: QotdService, command: CommandInvocation) -> Reply:
@@ -88,7 +88,8 @@ async def schedule(service: QotdService, command: CommandInvocation) -> Reply:
     current = await service.channels.schedule_of(command.channel)
     updated = apply_settings(current, command.args, {item.topic for item in service.items})
     await service.channels.set(command.channel, updated)
-    return Reply(private=True, text=f"Schedule updated: {describe(updated)}.")
+    text = replies.schedule_updated(current, updated, command.args, service.items)
+    return Reply(private=True, text=text)
 
 
 async def stats(service: QotdService, command: CommandInvocation) -> Reply:
@@ -100,7 +101,9 @@ async def stats(service: QotdService, command: CommandInvocation) -> Reply:
     if learning and view == "channel":
         return await learning.channel_stats(command.channel)
     chart = learning is not None and view == "chart"
-    target = command.user.user_id if chart or not args else args
+    target = (
+        command.user.user_id if chart or not args else await _member_named(service, command, args)
+    )
     shown = await service.channels.schedule_of(command.channel)
     found = await asyncio.to_thread(
         service.store.user_stats, command.channel, target, shown.timezone
@@ -110,10 +113,31 @@ async def stats(service: QotdService, command: CommandInvocation) -> Reply:
     name = (found.display_name if found else "") or (
         command.user.display_name if target == command.user.user_id else target
     )
-    reply = replies.stats(found, name or target)
+    reply = replies.stats(found, name or target, yourself=target == command.user.user_id)
     if chart and learning and found is not None:
         reply = await learning.member_chart(command.channel, command.user, reply)
     return reply
+
+
+SELF_WORDS = frozenset({"me", "you", "myself", "mine"})
+"""What ``/stats <who>`` accepts for the member asking (the console's default name is "you")."""
+
+
+async def _member_named(service: QotdService, command: CommandInvocation, target: str) -> str:
+    """The user id ``/stats <target>`` means: yourself ("me", "you", your name), a member's
+    id, or the member of the channel going by that display name."""
+    me = command.user
+    wanted = target.casefold()
+    if wanted in SELF_WORDS or wanted == me.display_name.casefold() or target == me.user_id:
+        return me.user_id
+    schedule = await service.channels.schedule_of(command.channel)
+    rows = await asyncio.to_thread(
+        service.store.leaderboard, command.channel, None, 1000, schedule.timezone
+    )
+    if any(r.user_id == target for r in rows):
+        return target
+    named = [r.user_id for r in rows if r.display_name.casefold() == wanted]
+    return named[0] if len(named) == 1 else target
 
 
 async def leaderboard(service: QotdService, command: CommandInvocation) -> Reply:

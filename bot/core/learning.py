@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.core import progress
+from bot.core import pictures, progress
 from bot.core.due import EVERYWHERE, drain
 from bot.core.model import (
     ChannelRef,
@@ -70,10 +70,16 @@ class Learning:
         self._core = store
         self._platform = platform
         self._clock = clock
-        self.practice = Practice(items, learning, grader, clock)
+        self.practice = Practice(items, learning, grader, clock, self._timezone)
         self._charts = charts
         self._charts_dir = charts_dir or Path(tempfile.gettempdir()) / "qotd-charts"
         self._topics = {item.id: item.topic for item in items}
+        # Weeks this process already recapped (or found empty): the tick runs every minute.
+        self._recapped: set[tuple[ChannelRef, date]] = set()
+
+    def _timezone(self, channel: ChannelRef) -> str:
+        """The channel's timezone, without registering an unknown channel."""
+        return (self._core.get_schedule(channel) or Schedule()).timezone
 
     async def on_practice(self, command: CommandInvocation) -> Reply:
         """``/practice`` serves a card; ``/practice <answer>`` grades it; ``nudge on|off``."""
@@ -148,7 +154,8 @@ class Learning:
         return True
 
     async def member_chart(self, channel: ChannelRef, user: UserRef, reply: Reply) -> Reply:
-        """``/stats chart``: the member's stats with their own chart of the last 7 local days."""
+        """``/stats chart``: the member's scores on the channel's scheduled days of the last
+        week, each with its question, and their coverage by topic."""
         if self._charts is None:
             return reply
         schedule = await asyncio.to_thread(self._core.get_schedule, channel) or Schedule()
@@ -160,17 +167,13 @@ class Learning:
         if not answers:
             return reply
         today = local_now(schedule, self._clock()).date()
-        path = self._chart_path(channel, f"{user.user_id}-{today}")
-        title = f"{user.display_name or user.user_id}: the last 7 days"
-        chart = await asyncio.to_thread(
-            self._charts,
-            path,
-            title,
-            answers,
-            self._topics,
-            today - timedelta(days=6),
-            schedule.timezone,
+        days = pictures.scheduled_days(today - timedelta(days=6), 7, schedule.weekdays)
+        name = user.display_name or answers[-1].display_name or user.user_id
+        picture = pictures.member_picture(
+            f"{name}: the last 7 days", answers, self.items, days, schedule.timezone
         )
+        path = self._chart_path(channel, f"{user.user_id}-{today}")
+        chart = await asyncio.to_thread(self._charts, path, picture)
         return replace(reply, attachments=(*reply.attachments, str(chart)))
 
     async def post_recaps(self, scope: Scope = EVERYWHERE) -> int:
@@ -240,14 +243,27 @@ class Learning:
     ) -> int:
         reply = progress.recap(answers, self.items, first)
         if self._charts is not None:
+            picture = await self.week_picture(channel, schedule, first, answers)
             path = self._chart_path(channel, f"recap-{first}")
-            title = f"Week of {first:%d %b %Y}"
-            chart = await asyncio.to_thread(
-                self._charts, path, title, answers, self._topics, first, schedule.timezone
-            )
+            chart = await asyncio.to_thread(self._charts, path, picture)
             reply = replace(reply, attachments=(str(chart),))
         await self._platform.post_message(channel, reply)
         return 1
+
+    async def week_picture(
+        self, channel: ChannelRef, schedule: Schedule, first: date, answers: list[ScoredAnswer]
+    ) -> pictures.Picture:
+        """The recap's picture: the week's questions with their coverage, top members, the
+        group's misconceptions and streaks."""
+        last = first + timedelta(days=6)
+        recent = await asyncio.to_thread(self._core.recent_posts, channel, 31)
+        week = [p for p in recent if first <= date.fromisoformat(p.local_date) <= last]
+        attempts = {p.id: await asyncio.to_thread(self._core.attempts_for_post, p.id) for p in week}
+        leaders = await asyncio.to_thread(
+            self._core.leaderboard, channel, None, 20, schedule.timezone
+        )
+        title = f"Week of {first:%d %b %Y}"
+        return pictures.week_picture(title, week, attempts, self.items, leaders, answers)
 
     def _chart_path(self, channel: ChannelRef, name: str) -> Path:
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{channel.channel}-{name}")

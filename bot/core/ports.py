@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +27,7 @@ from bot.core.model import (
     UserRef,
     UserStats,
 )
+from bot.core.pictures import Picture
 
 Vectors = npt.NDArray[np.float32]
 
@@ -416,17 +417,8 @@ class ThreadReader(Protocol):
 
 
 class ChartDrawer(Protocol):
-    """Draws progress charts as PNG files (matplotlib in ``bot.charts``; blocking)."""
+    """Draws a core ``Picture`` as a PNG file (matplotlib in ``bot.charts``; blocking)."""
 
-    def __call__(
-        self,
-        path: Path,
-        title: str,
-        answers: Sequence[ScoredAnswer],
-        topics: Mapping[str, str],
-        first_day: date,
-        timezone: str,
-        days: int = 7,
-    ) -> Path:
-        """Answers per day from ``first_day`` and coverage by topic, saved at ``path``."""
+    def __call__(self, path: Path, picture: Picture) -> Path:
+        """Save ``picture`` at ``path``."""
         ...

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, time
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 import fsrs
 
@@ -25,6 +26,11 @@ from bot.core.ports import ChatPlatform, LearningStore
 from bot.core.progress import topic_strengths
 
 Clock = Callable[[], datetime]
+ZoneOf = Callable[[ChannelRef], str]
+"""The IANA timezone of the channel a member practises in."""
+
+MORNING = time(6, 0)
+"""A card due on a day is due from this local time: "tomorrow" means tomorrow morning."""
 
 SCHEDULER = fsrs.Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 """Reviews counted in days (no minute-long learning steps: practice happens once a day)."""
@@ -52,8 +58,14 @@ def rating_for(score: int) -> fsrs.Rating:
     return fsrs.Rating.Easy
 
 
+def due_morning(due: datetime, timezone: str) -> datetime:
+    """The local morning (``MORNING``) of the day ``due`` falls on in ``timezone``."""
+    zone = ZoneInfo(timezone)
+    return datetime.combine(due.astimezone(zone).date(), MORNING, tzinfo=zone)
+
+
 def when(due: datetime, now: datetime) -> str:
-    """A due date as people say it: today, tomorrow, in N days."""
+    """A due date as people say it (both in the member's timezone): today, tomorrow, in N days."""
     days = (due.date() - now.date()).days
     if days <= 0:
         return "today"
@@ -69,12 +81,14 @@ class Practice:
         store: LearningStore,
         grader: AnswerGrader,
         clock: Clock,
+        zone_of: ZoneOf | None = None,
     ) -> None:
         self._items = [item for item in items if not item.is_prompt]
         self._by_id = {item.id: item for item in self._items}
         self._store = store
         self._grader = grader
         self._clock = clock
+        self._zone_of = zone_of or (lambda channel: "UTC")
 
     async def due(self, user: UserRef) -> list[PracticeCard]:
         """The member's cards due now, most overdue first."""
@@ -126,13 +140,15 @@ class Practice:
         old = await asyncio.to_thread(self._store.get_card, user.platform, user.user_id, item.id)
         card = fsrs.Card.from_json(old.state) if old else fsrs.Card()
         card, _ = SCHEDULER.review_card(card, rating_for(grade.score), now)
+        timezone = await asyncio.to_thread(self._zone_of, channel)
+        due = due_morning(card.due, timezone)
         saved = PracticeCard(
             platform=user.platform,
             user_id=user.user_id,
             item_id=item.id,
             topic=item.topic,
             state=card.to_json(),
-            due=card.due,
+            due=due,
             reviews=(old.reviews if old else 0) + 1,
             last_score=grade.score,
             reviewed_at=now,
@@ -141,7 +157,11 @@ class Practice:
         await asyncio.to_thread(self._store.save_member, replace(member, pending_item_id=""))
         feedback = replies.feedback(item, grade)
         left = len(await self.due(user))
-        after = f"\n\nNext review of this card: **{when(card.due, now)}**. " + (
+        local = ZoneInfo(timezone)
+        next_review = when(due.astimezone(local), now.astimezone(local))
+        after = (
+            f"\n\nNext review of this card: **{next_review}** (from {MORNING:%H:%M} {timezone}). "
+        ) + (
             f"{left} more card(s) due: `/practice`."
             if left
             else "Nothing else is due; `/practice` gives you a new card."

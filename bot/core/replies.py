@@ -19,9 +19,12 @@ from bot.core.model import (
     Item,
     Match,
     Reply,
+    Schedule,
     UserStats,
     Verdict,
 )
+from bot.core.schedules import changes, describe
+from bot.core.selection import eligible
 
 MAX_GRADED_CHARS = 4000
 """Answers longer than this are stored whole but graded on their beginning."""
@@ -205,9 +208,15 @@ def reveal(item: Item, attempts: Sequence[Attempt]) -> Reply:
     return Reply(title="Answer revealed", text=body + "\n\n" + "\n".join(wrap))
 
 
-def stats(user: UserStats | None, name: str) -> Reply:
-    """A member's progress."""
+def stats(user: UserStats | None, name: str, *, yourself: bool = False) -> Reply:
+    """A member's progress (``yourself`` when the member asked about themselves)."""
     if user is None or user.answered == 0:
+        if yourself:
+            return Reply(
+                private=True,
+                text="You haven't answered a question here yet. "
+                "`/today` shows today's question: answer it in its thread.",
+            )
         return Reply(private=True, text=f"{name} hasn't answered a question here yet.")
     lines = [
         f"**{name}**: {user.answered} answered, {user.points} points, "
@@ -220,6 +229,31 @@ def stats(user: UserStats | None, name: str) -> Reply:
         if len(ranked) > 1:
             lines.append(f"Weakest topic: {ranked[-1][0]} ({ranked[-1][1]:.0f})")
     return Reply(private=True, text="\n".join(lines))
+
+
+FEW_QUESTIONS = 1
+"""Topic/difficulty filters that leave this many questions or fewer get a warning."""
+
+
+def schedule_updated(before: Schedule, after: Schedule, args: str, items: Sequence[Item]) -> str:
+    """What ``/schedule <settings>`` changed, the schedule now, and a warning for thin filters."""
+    changed = changes(before, after, args)
+    lines = [f"Schedule updated: {describe(after)}."]
+    lines.append("Changed: " + "; ".join(changed) + "." if changed else "Nothing changed.")
+    left = len(eligible(items, after))
+    filtered = after.topics or after.difficulty
+    if (
+        filtered
+        and left <= FEW_QUESTIONS
+        and ((before.topics, before.difficulty) != (after.topics, after.difficulty))
+    ):
+        which = "No question matches" if not left else "Only 1 question matches"
+        lines.append(
+            f"⚠️ {which} these filters, so "
+            + ("nothing can be posted" if not left else "the channel will get it every day")
+            + ". Widen them with `/schedule topics=any difficulty=any`."
+        )
+    return "\n".join(lines)
 
 
 def leaderboard(rows: Sequence[UserStats], period: str) -> Reply:

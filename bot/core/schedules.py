@@ -236,3 +236,39 @@ def describe(schedule: Schedule) -> str:
     if schedule.paused:
         parts.append("PAUSED (`/schedule resume` to restart)")
     return "; ".join(parts)
+
+
+def _days_text(weekdays: tuple[int, ...]) -> str:
+    if weekdays == tuple(range(7)):
+        return "every day"
+    if weekdays == (0, 1, 2, 3, 4):
+        return "Monday to Friday"
+    return ", ".join(DAY_NAMES[d].capitalize() for d in weekdays) or "no days"
+
+
+def changes(before: Schedule, after: Schedule, args: str) -> list[str]:
+    """What a ``/schedule`` command changed, said plainly, with a hint where it may surprise."""
+    said: list[str] = []
+    if (before.hour, before.minute) != (after.hour, after.minute):
+        said.append(
+            f"time {before.hour:02d}:{before.minute:02d} → {after.hour:02d}:{after.minute:02d}"
+        )
+    if before.timezone != after.timezone:
+        said.append(f"timezone {before.timezone} → {after.timezone}")
+    if before.weekdays != after.weekdays:
+        line = f"days {_days_text(before.weekdays)} → {_days_text(after.weekdays)}"
+        if len(after.weekdays) < len(before.weekdays) and "days=" not in args.lower():
+            line += (
+                " (the days you name replace the old ones: to keep them, list them all, "
+                "e.g. `/schedule days=mon-fri`)"
+            )
+        said.append(line)
+    if before.reveal_after_minutes != after.reveal_after_minutes:
+        said.append("reveal delay changed")
+    if before.topics != after.topics:
+        said.append(f"topics: {', '.join(after.topics) or 'all'}")
+    if before.difficulty != after.difficulty:
+        said.append(f"difficulty: {after.difficulty or 'any'}")
+    if before.paused != after.paused:
+        said.append("paused" if after.paused else "resumed")
+    return said

@@ -12,14 +12,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
 
-from bot.core import replies
+from bot.core import home, replies
 from bot.core.catchup import AnswerCatchUp, Serves
 from bot.core.channels import Channels
 from bot.core.commands import (
     MAX_QUERY_CHARS,
     REGISTRY,
     clean_text,
+    closest_command,
     explain_query,
+    short_ask,
     split_command,
     unknown_command,
 )
@@ -228,9 +230,11 @@ class QotdService:
         name = command.name.lower().lstrip("/")
         declared = self.commands.get(name)
         if declared is None:
+            guess = closest_command(name)
+            meant = f" Did you mean `/{guess}`?" if guess else ""
             return Reply(
                 private=True,
-                text=f"Unknown command `/{replies.clip(name, 40)}`. "
+                text=f"Unknown command `/{replies.clip(name, 40)}`.{meant} "
                 "Try `/help` to see what I can do.",
             )
         if declared.access is Access.ADMIN and not self.is_admin(command.user):
@@ -296,6 +300,8 @@ class QotdService:
                 return Reply(private=True, text="That question is no longer in the bank.")
             limited = self.over_limit(user)
             return limited or await self.explain(item.question if item.is_prompt else item.topic)
+        if action == home.START_PRACTICE:
+            return await self.on_command(CommandInvocation(channel, user, "practice"))
         declared = self.commands.actions.get(action)
         if declared is None:
             return Reply(private=True, text=f"Unknown action `{replies.clip(action, 40)}`.")
@@ -317,6 +323,12 @@ class QotdService:
         else:
             args = " ".join([form.value, *cleaned.values()]).strip()
         return await self.on_command(CommandInvocation(channel, user, form.action, args))
+
+    async def home(self, user: UserRef, workspace: str) -> home.Home:
+        """The member's home (streak, points, weakest topics, due cards, their channels)."""
+        learning = self.learning.store if self.learning else None
+        topics = {item.id: item.topic for item in self.items}
+        return await home.member_home(user, workspace, self.store, learning, topics, self._clock)
 
     # ----- scheduler callbacks --------------------------------------------------------
     async def run_daily(self, channel: ChannelRef) -> None:
@@ -385,6 +397,10 @@ class QotdService:
         limited = None if caught_up else self.over_limit(message.user)
         if limited:
             await self._private(message, limited)
+            return
+        ask = short_ask(message.text)
+        if ask is not None:  # "what's DPO" in the thread asks, it does not answer
+            await self._private(message, await self.explain(ask))
             return
         text = clean_text(message.text)
         if item.is_prompt:

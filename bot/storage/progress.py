@@ -1,8 +1,8 @@
-"""Members' progress: points from best scores per post, and streaks of local answering days."""
+"""Members' progress: points from best scores per post, and streaks over scheduled local days."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,25 +10,39 @@ from sqlalchemy import Select, desc, func, select
 from sqlalchemy.orm import Session
 
 from bot.core.model import UserStats
-from bot.storage.tables import AttemptRow, PostRow
+from bot.storage.tables import AttemptRow, ChannelRow, PostRow
+
+EVERY_DAY: tuple[int, ...] = tuple(range(7))
 
 
-def streaks(days: Iterable[date], today: date) -> tuple[int, int]:
-    """(current, best) runs of consecutive days; the current run may end today or yesterday."""
+def streaks(
+    days: Iterable[date], today: date, weekdays: Sequence[int] = EVERY_DAY
+) -> tuple[int, int]:
+    """(current, best) runs of answering days that skip none of the channel's ``weekdays``.
+
+    A Monday-to-Friday channel keeps a streak from Friday to Monday; the current run lasts
+    until a scheduled day after the last answer has passed unanswered.
+    """
+    scheduled = frozenset(weekdays) or frozenset(EVERY_DAY)
+
+    def unbroken(earlier: date, later: date) -> bool:
+        """No scheduled day strictly between the two dates."""
+        gap = (later - earlier).days
+        if gap > 7:  # a whole week in between holds every weekday
+            return False
+        return all(
+            (earlier + timedelta(days=step)).weekday() not in scheduled for step in range(1, gap)
+        )
+
     ordered = sorted(set(days))
     best = run = 0
     previous: date | None = None
     for day in ordered:
-        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        run = run + 1 if previous is not None and unbroken(previous, day) else 1
         best = max(best, run)
         previous = day
-    present = set(ordered)
-    cursor = today if today in present else today - timedelta(days=1)
-    current = 0
-    while cursor in present:
-        current += 1
-        cursor -= timedelta(days=1)
-    return current, best
+    alive = previous is not None and previous <= today and unbroken(previous, today)
+    return (run if alive else 0), best
 
 
 def _totals(
@@ -77,6 +91,13 @@ def _days(session: Session, channel_id: int, user_id: str, zone: ZoneInfo) -> se
     return {stamp.astimezone(zone).date() for stamp in stamps}
 
 
+def _weekdays(session: Session, channel_id: int) -> tuple[int, ...]:
+    """The channel's scheduled weekdays (every day when it has none)."""
+    row = session.get(ChannelRow, channel_id)
+    days = tuple(int(d) for d in row.weekdays.split(",") if d.strip()) if row else ()
+    return days or EVERY_DAY
+
+
 def _display_name(session: Session, channel_id: int, user_id: str) -> str:
     """The name the member used on their latest attempt in the channel."""
     name = session.scalar(
@@ -98,7 +119,9 @@ def _stats(
     zone: ZoneInfo,
     now: datetime,
 ) -> UserStats:
-    current, best = streaks(_days(session, channel_id, user_id, zone), now.astimezone(zone).date())
+    days = _days(session, channel_id, user_id, zone)
+    today = now.astimezone(zone).date()
+    current, best = streaks(days, today, _weekdays(session, channel_id))
     return UserStats(
         user_id=user_id,
         display_name=_display_name(session, channel_id, user_id),
@@ -129,7 +152,7 @@ def leaderboard(
     timezone: str,
     now: datetime,
 ) -> list[UserStats]:
-    """Members ranked by points since ``since``; streaks always count every answering day."""
+    """Members ranked by points since ``since``; streaks always count every scheduled day."""
     zone = ZoneInfo(timezone)
     rows = session.execute(_totals(channel_id, since).limit(limit)).all()
     return [

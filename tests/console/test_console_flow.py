@@ -56,7 +56,7 @@ async def test_console_session_posts_grades_explains_and_remembers(
     assert "1 answered" in first or "Not graded" in first or "discussion prompt" in first
     second = await run_console(knowledge, db, ["/today"])
     assert second.count("== Question of the day ==") == 0
-    assert "status: open" in second
+    assert "Status: open." in second
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")

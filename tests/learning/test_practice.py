@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import time_machine
 
+from bot.core.model import Schedule
 from bot.core.practice import rating_for
-from tests.learning.conftest import MEMBER, Console
+from tests.learning.conftest import CONSOLE_CHANNEL, MEMBER, Console
 
 DAY1 = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 
@@ -86,3 +87,26 @@ async def test_opted_in_member_hears_once_a_day_that_cards_are_due(console: Cons
     with time_machine.travel(DAY1.replace(day=4, hour=19), tick=False):
         await console.say("/practice nudge off")
         assert await console.service.run_learning() == 0
+
+
+async def test_a_card_due_tomorrow_is_due_from_tomorrow_morning(console: Console) -> None:
+    with time_machine.travel(DAY1, tick=False):  # Monday 18:00 UTC
+        await console.say("/practice")
+        day1 = await console.say("/practice something vague about it")
+    assert "**tomorrow** (from 06:00 UTC)" in day1
+    with time_machine.travel(DAY1.replace(day=3, hour=7), tick=False):  # Tuesday 07:00
+        day2 = await console.say("/practice")
+    assert "Practice: Review (1 due)" in day2
+
+
+async def test_tomorrow_morning_is_the_members_local_morning(console: Console) -> None:
+    console.store.set_schedule(CONSOLE_CHANNEL, Schedule(timezone="Asia/Tokyo"))
+    # 23:30 on Monday in Tokyo: "tomorrow" is Tuesday in Tokyo, due from 06:00 there.
+    with time_machine.travel(datetime(2026, 3, 2, 14, 30, tzinfo=UTC), tick=False):
+        await console.say("/practice")
+        day1 = await console.say("/practice something vague about it")
+    assert "**tomorrow** (from 06:00 Asia/Tokyo)" in day1
+    with time_machine.travel(datetime(2026, 3, 2, 20, 30, tzinfo=UTC), tick=False):  # 05:30
+        assert "Practice: New card" in await console.say("/practice")
+    with time_machine.travel(datetime(2026, 3, 2, 21, 30, tzinfo=UTC), tick=False):  # 06:30
+        assert "Practice: Review (1 due)" in await console.say("/practice")

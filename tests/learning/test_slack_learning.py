@@ -244,3 +244,61 @@ async def test_reject_button_opens_a_reason_modal_and_its_submission_rejects(
     told = [texts(c) for c in slack.fake.called("chat.postEphemeral")]
     assert any("was not accepted: too vague" in t for t in told)
     assert any("Suggestion #1 rejected; I told its author." in t for t in told)
+
+
+async def test_home_tab_shows_streak_points_weak_topics_due_cards_and_channels(
+    slack: Harness,
+) -> None:
+    service = slack.bot.service
+    with time_machine.travel(MONDAY, tick=False):
+        post, _ = await service.daily.post_today(GENERAL)
+        assert post is not None
+        service.store.add_attempt(
+            Attempt(post.id, UserRef("slack", ADA, "Ada"), "x", 33, ("a",), ("b",), False, MONDAY)
+        )
+        await slack.slack.command("practice", ADA, GENERAL.channel, slack.response_url(1))
+        await slack.slack.command("practice no idea at all", ADA, GENERAL.channel, "x")
+    home_opened = {"type": "app_home_opened", "user": ADA, "channel": "D0ADA", "tab": "home"}
+    with time_machine.travel(MONDAY.replace(day=10, hour=8), tick=False):
+        await slack.slack.event(home_opened, "Ev-home")
+    [published] = slack.fake.called("views.publish")
+    view = (
+        published["view"] if isinstance(published["view"], dict) else json.loads(published["view"])
+    )
+    shown = json.dumps(view)
+    assert published["user_id"] == ADA and view["type"] == "home"
+    assert "*Streak*: 1 day(s) (best 1)" in shown and "*Points*: 33" in shown
+    assert "*Weakest topics*:" in shown and "(33)" in shown
+    assert "*Practice*: 1 card(s) due" in shown
+    assert "app_redirect?channel=C0GENERAL" in shown and "#general" in shown
+    assert "09:00 UTC, every day" in shown
+    [button] = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert button["action_id"] == "start_practice"
+
+
+async def test_home_practice_button_sends_the_due_card_to_the_dm(slack: Harness) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        await slack.slack.command("practice", ADA, GENERAL.channel, slack.response_url(1))
+        await slack.slack.command("practice no idea at all", ADA, GENERAL.channel, "x")
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0001", "domain": "acme"},
+        "user": {"id": ADA, "username": "ada", "team_id": "T0001"},
+        "api_app_id": "AQOTD",
+        "token": "legacy",
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "trigger_id": "1.2.3",
+        "view": {"id": "V0HOME", "type": "home"},
+        "actions": [{"type": "button", "action_id": "start_practice", "value": "",
+                     "block_id": "qotd_actions", "action_ts": "1"}],
+    }  # fmt: skip
+    with time_machine.travel(MONDAY.replace(day=10, hour=8), tick=False):
+        status, _ = await slack.slack.post(
+            urllib.parse.urlencode({"payload": json.dumps(payload)}),
+            "application/x-www-form-urlencoded",
+        )
+    assert status == 200
+    [opened] = slack.fake.called("conversations.open")
+    assert opened["users"] == ADA
+    card = slack.fake.called("chat.postMessage")[-1]
+    assert card["channel"] == f"D{ADA}" and "Practice: Review (1 due)" in texts(card)

@@ -12,19 +12,39 @@ import json
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+import yaml
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_USER = "UQOTDBOT"
 TEAM = "T0001"
-SCOPES = (
-    "app_mentions:read,channels:history,channels:read,chat:write,commands,groups:history,"
-    "groups:read,im:history,reactions:write,users:read"
-)
+MANIFEST = Path(__file__).parents[2] / "adapters" / "slack" / "manifest.yml"
+SCOPES = ",".join(yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"])
+"""What the shipped manifest grants: the fake refuses a method it does not cover."""
+
+METHOD_SCOPES: dict[str, frozenset[str]] = {
+    method: frozenset(scopes.split())
+    for method, scopes in {
+        "chat.postMessage": "chat:write",
+        "chat.postEphemeral": "chat:write",
+        "chat.update": "chat:write",
+        "chat.delete": "chat:write",
+        "reactions.add": "reactions:write",
+        "users.info": "users:read",
+        "conversations.info": "channels:read groups:read im:read mpim:read",
+        "conversations.history": "channels:history groups:history im:history mpim:history",
+        "conversations.open": "im:write mpim:write channels:manage groups:write",
+        "files.getUploadURLExternal": "files:write",
+        "files.completeUploadExternal": "files:write",
+        "files.upload": "files:write",
+    }.items()
+}
+"""The bot token scopes Slack's documentation lists per method (any one of them suffices)."""
 
 
 @dataclass
@@ -147,6 +167,9 @@ class FakeSlack:
         elif request.can_read_body:
             body.update(dict(await request.post()))
         self.calls.append(Call(method, body))
+        refused = self._missing_scope(method)
+        if refused is not None:
+            return web.json_response(refused)
         queued = self.canned.get(method)
         if queued:
             canned = queued.pop(0)
@@ -157,6 +180,19 @@ class FakeSlack:
             canned = after.pop(0)
             return web.json_response(canned.body, status=canned.status, headers=canned.headers)
         return web.json_response(answer, headers=self._headers(method))
+
+    def _missing_scope(self, method: str) -> dict[str, Any] | None:
+        """Slack's answer to a method the token has no scope for (HTTP 200, ok false)."""
+        needed = METHOD_SCOPES.get(method)
+        granted = {s.strip() for s in self.scopes.split(",")}
+        if needed is None or needed & granted:
+            return None
+        return {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": ",".join(sorted(needed)),
+            "provided": self.scopes,
+        }
 
     def _headers(self, method: str) -> dict[str, str]:
         return {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
@@ -192,7 +228,10 @@ class FakeSlack:
             )
             return {"ok": True, "user": user}
         if method == "conversations.info":
-            return {"ok": True, "channel": {"id": body.get("channel"), **self.channel_info}}
+            channel = {"id": body.get("channel"), "name": "general", **self.channel_info}
+            return {"ok": True, "channel": channel}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{body.get('users')}"}}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}socket"}
         return {"ok": True}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
-from bot.core.model import ChannelRef
+from bot.core.model import ChannelRef, UserRef
+from bot.core.ports import PlatformError
 from tests.slack.conftest import ADA, ADMIN, BOB, GENERAL, Harness
 from tests.slack.fake_slack import BOT_USER, TEAM, Canned
 from tests.slack.test_http_flow import post_question, texts
@@ -50,13 +52,14 @@ async def test_reveal_in_an_archived_channel_pauses_it(harness: Harness) -> None
 
 
 async def test_doctor_lists_what_is_missing_and_how_to_fix_it(harness: Harness) -> None:
-    harness.fake.scopes = "chat:write,commands,users:read"
+    harness.fake.scopes = "chat:write,commands,users:read,groups:read"
     harness.fake.channel_info = {"is_member": False, "is_private": True}
     await harness.slack.command("doctor", BOB, GENERAL.channel, harness.response_url())
     [report] = harness.fake.called("respond/1")
     shown = texts(report)
     assert report["response_type"] == "ephemeral"
     assert "❌ *Scope `reactions:write`*" in shown and "Reinstall to Workspace" in shown
+    assert "❌ *Scope `files:write`*" in shown and "❌ *Scope `im:write`*" in shown
     assert "❌ *Membership*" in shown and "`/invite @qotd`" in shown
     assert "`message.groups`" in shown  # a private channel needs message.groups for answers
     [info] = harness.fake.called("conversations.info")
@@ -136,3 +139,15 @@ async def test_a_lost_channel_leaves_its_admins_one_notice_however_often_it_fail
     left = harness.bot.service.store.take_notices(GENERAL)
     told = sum("paused daily questions" in t for t in [*shown, *left])
     assert told == 1, (shown, left)
+
+
+async def test_the_fake_refuses_a_method_the_token_has_no_scope_for(
+    harness: Harness, tmp_path: Path
+) -> None:
+    harness.fake.scopes = "chat:write,commands,users:read"  # no im:write, no files:write
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"png")
+    with pytest.raises(PlatformError, match="missing_scope"):
+        await harness.bot.platform.upload_privately(UserRef("slack", ADA, "Ada"), [str(chart)])
+    [refused] = [c for c in harness.fake.calls if c.method == "conversations.open"]
+    assert refused.body["users"] == ADA

@@ -31,3 +31,10 @@ def test_manifest_subscribes_to_thread_replies_mentions_and_dms_in_socket_mode()
     assert data["settings"]["socket_mode_enabled"] is True
     [command] = data["features"]["slash_commands"]
     assert command["command"] == "/qotd" and command["should_escape"] is True
+
+
+def test_manifest_grants_the_chart_uploads_and_the_home_tab() -> None:
+    data = manifest()
+    assert {"files:write", "im:write"} <= set(data["oauth_config"]["scopes"]["bot"])
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in data["settings"]["event_subscriptions"]["bot_events"]

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from bot.core.model import Attempt, UserRef
 from tests.slack.conftest import ADA, GENERAL, Harness
 from tests.slack.fake_slack import BOT_USER
-from tests.slack.test_http_flow import texts
+from tests.slack.test_http_flow import post_question, texts
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -30,10 +31,15 @@ async def test_a_shared_explain_of_a_markdown_link_shows_the_url_in_the_channel(
 
 async def test_a_display_name_that_is_a_markdown_link_is_shown_as_typed(harness: Harness) -> None:
     harness.fake.users[ADA] = {"id": ADA, "name": "ada", "profile": {"display_name": PHISH}}
+    store = harness.bot.service.store
+    post = store.post_by_thread(GENERAL, await post_question(harness))
+    assert post is not None
+    store.add_attempt(Attempt(post.id, UserRef("slack", ADA, PHISH), "x", 50, (), (), False,
+                              post.created_at))  # fmt: skip
     await harness.slack.command("stats", ADA, GENERAL.channel, harness.response_url())
     [reply] = harness.fake.called("respond/1")
     assert "<https://evil.example" not in json.dumps(reply)
-    assert "[Claim your prize] (https://evil.example/phish) hasn't answered" in texts(reply)
+    assert "[Claim your prize] (https://evil.example/phish)*: 1 answered" in texts(reply)
 
 
 async def test_slacks_html_escaping_is_undone_once_and_applied_once(harness: Harness) -> None:

@@ -114,9 +114,36 @@ def test_streak_lapses_after_a_missed_day_but_best_streak_remains(
     clock.now = at("2026-03-07 12:00")
     stats = store.user_stats(CHANNEL, ANN.user_id, "UTC")
     assert stats is not None and (stats.streak, stats.best_streak) == (2, 3)
-    clock.now = at("2026-03-08 12:00")
+    clock.now = at("2026-03-10 12:00")  # Monday 9 (a scheduled day) passed unanswered
     stats = store.user_stats(CHANNEL, ANN.user_id, "UTC")
     assert stats is not None and (stats.streak, stats.best_streak) == (0, 3)
+
+
+def test_a_monday_to_friday_streak_survives_the_weekend(store: SqlStore, clock: Clock) -> None:
+    # The default schedule is Monday to Friday: Thu 5, Fri 6, then Mon 9 and Tue 10 March.
+    for day in ("2026-03-05", "2026-03-06", "2026-03-09", "2026-03-10"):
+        answer(store, ANN, at(f"{day} 10:00"), 50)
+    clock.now = at("2026-03-10 12:00")
+    stats = store.user_stats(CHANNEL, ANN.user_id, "UTC")
+    assert stats is not None and (stats.streak, stats.best_streak) == (4, 4)
+    assert store.leaderboard(CHANNEL, None, 10, "UTC")[0].streak == 4
+
+
+def test_a_friday_streak_is_still_alive_on_sunday_and_monday_morning(
+    store: SqlStore, clock: Clock
+) -> None:
+    for day in ("2026-03-05", "2026-03-06"):
+        answer(store, ANN, at(f"{day} 10:00"), 50)
+    for now in ("2026-03-08 12:00", "2026-03-09 08:00"):
+        clock.now = at(now)
+        stats = store.user_stats(CHANNEL, ANN.user_id, "UTC")
+        assert stats is not None and stats.streak == 2
+
+
+def test_a_daily_channel_still_breaks_the_streak_on_a_missed_saturday() -> None:
+    days = [date(2026, 3, 6), date(2026, 3, 8)]  # Friday, Sunday
+    assert streaks(days, date(2026, 3, 8), weekdays=range(7)) == (1, 1)
+    assert streaks(days, date(2026, 3, 8), weekdays=range(5)) == (2, 2)
 
 
 def test_streaks_count_back_from_today_or_yesterday() -> None:
