@@ -182,6 +182,8 @@ def words(text: str) -> list[str]:
     text = re.sub(r"\bcan't\b|\bcannot\b", "can not", text)
     text = re.sub(r"\bwon't\b", "will not", text)
     text = re.sub(r"n't\b", " not", text)
+    # an example or an abbreviation names no new subject: 'models such as GPT', '(e.g., BERT)'
+    text = re.sub(r"\be\.g\.|\bi\.e\.|\bsuch as\b|\bfor example\b", " like ", text)
     # 'A rather than B': B is the alternative set aside, not a claim of the clause
     text = _ALTERNATIVE.sub(" ", text)
     text = re.sub(r"(\d)([a-z%])", r"\1 \2", text)  # 4bit -> 4 bit, 70b -> 70 b
@@ -429,7 +431,7 @@ def _bindings(
     groups: dict[str, str] = {}
     current, fresh, last = "", True, -9
     for i, s in enumerate(stems):
-        if ws[i] in _SCOPE_BREAK and ws[i] not in (",", "and", "or"):
+        if ws[i] in _SCOPE_BREAK and ws[i] not in (",", "and", "or", "(", ")"):
             fresh = True  # the next entity named is the next clause's subject
         elif s in known or s in COUNTERPARTS:
             listed = all(w in (",", "and", "or", "&") for w in ws[last + 1 : i]) and last >= 0
@@ -442,6 +444,7 @@ def _bindings(
             elif (
                 (fresh or (h >= 0 and ws[h] in (",", "and", "that")))
                 and not (h >= 0 and ws[h] in _OBJECT_OF)  # 'a lot of GPU memory'
+                and not (h >= 0 and ws[h] == "(")  # 'large language models (LLMs)'
                 and not any(p in _NOT_SUBJECT for p in previous)
             ):
                 current, fresh = s, False

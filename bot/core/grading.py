@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -288,21 +288,14 @@ class Grader:
         sims = answer.vectors @ key_vectors.T  # pieces x key points
         stems = self._stems_of(item)
         entities, points = self._claims_of(item)
-        said = [
-            _Said(
-                p,
-                claims.claim(p, entities),
-                [(t, claims.claim(t, entities)) for t in subclauses(p)],
-            )
-            for i, p in enumerate(answer.texts)
-        ]
+        said = [_said(p, entities) for p in answer.texts]
         # a piece that only restates the question's words tells nothing
         informative = [bool(_stems(p) - stems.question) for p in answer.texts]
         answer_stems = _stems(plain_text(answer_text))
         # a sentence split into two pieces ('the decoder reads the input, and the encoder
         # writes the output') is read whole for exchanged roles
         whole = [
-            _Said(f"{a}, {b}", claims.claim(f"{a}, {b}", entities), [], (i, i + 1))
+            _Said.sentence(f"{a}, {b}", claims.claim(f"{a}, {b}", entities), (i, i + 1))
             for i, (a, b) in enumerate(itertools.pairwise(answer.texts))
             if not re.search(r"[.!?]$", a.strip())
         ]
@@ -349,13 +342,15 @@ class Grader:
         parts = [c for p in aligned for c in (said[p].whole, *(c for _, c in said[p].parts))]
         for p in aligned:
             for pair in (said[p], *(a for a in sentence_pairs if p in a.pieces)):
-                wrong = claims.moved(point, pair.whole, entities)
-                right = any(
-                    claims.supports(point, c, wrong) and not claims.swapped(point, c, entities)
-                    for c in parts
-                )
-                if wrong and not right:
-                    return claims.SWAP, pair.text
+                # roles are exchanged within a sentence: across sentences, bindings guess
+                for text, sentence in pair.sentences:
+                    wrong = claims.moved(point, sentence, entities)
+                    right = any(
+                        claims.supports(point, c, wrong) and not claims.swapped(point, c, entities)
+                        for c in parts
+                    )
+                    if wrong and not right:
+                        return claims.SWAP, text
         for p in np.argsort(-sims[:, k]):
             if float(sims[p, k]) < ALIGN_AT:
                 break
@@ -421,6 +416,27 @@ class _Said:
     parts: list[tuple[str, claims.Claim]]
     pieces: tuple[int, ...] = ()
     """For a sentence read across pieces: the pieces it joins."""
+    sentences: list[tuple[str, claims.Claim]] = field(default_factory=list)
+    """The piece's sentences and their claims (one: the piece itself)."""
+
+    @staticmethod
+    def sentence(text: str, claim: claims.Claim, pieces: tuple[int, ...]) -> _Said:
+        """One sentence read across the pieces it was split into."""
+        return _Said(text, claim, [], pieces, [(text, claim)])
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _said(piece: str, entities: frozenset[str]) -> _Said:
+    """An embedded piece with the claims of its subclauses and of its sentences."""
+    whole = claims.claim(piece, entities)
+    found = [t for t in _SENTENCE.split(piece) if len(tokens(t)) >= 2]
+    sentences = (
+        [(t, claims.claim(t, entities)) for t in found] if len(found) > 1 else [(piece, whole)]
+    )
+    parts = [(t, claims.claim(t, entities)) for t in subclauses(piece)]
+    return _Said(piece, whole, parts, (), sentences)
 
 
 def _quote(piece: _Said, point: set[str]) -> str:
@@ -440,8 +456,9 @@ def _conflicts(
 ) -> list[tuple[str, str, claims.Claim]]:
     """(kind, text, claim) of each contradiction of ``point`` in ``piece``: a swap of roles
     in the piece as a whole, else a conflict in its subclauses most about the point."""
-    if claims.swapped(point, piece.whole, entities):
-        return [(claims.SWAP, piece.text, piece.whole)]
+    for text, sentence in piece.sentences:
+        if claims.swapped(point, sentence, entities):
+            return [(claims.SWAP, text, sentence)]
     overlap = [len(set(point.stems) & set(c.stems)) for _, c in piece.parts]
     most = max(overlap)
     out = []
