@@ -34,7 +34,7 @@ from tests.discord.fake_discord import (
     FakeDiscord,
     fake_discord,
 )
-from tests.reliability.test_slack_crash import free_port
+from tests.reliability.slack_run import free_port
 from tests.slack.fake_slack import SECRET, TEAM, FakeSlack
 from tests.slack.test_http_flow import LORA_ANSWER, texts
 
