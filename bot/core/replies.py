@@ -153,8 +153,8 @@ def reveal(item: Item, attempts: Sequence[Attempt]) -> Reply:
             body += " Related questions: " + ", ".join(f"`{r}`" for r in item.related) + "."
     else:
         body = item.answer.strip()
-        for alt, source in zip(item.alternate_answers, item.alternate_sources, strict=False):
-            body += f"\n\n**Another take** (_{source}_)\n{alt.strip()}"
+        for alt in item.alternate_answers:  # its source is a file name: not for members
+            body += f"\n\n**Another author's take**\n{alt.strip()}"
         body += "\n\n**Key points**\n" + "\n".join(f"- {p}" for p in item.key_points)
     wrap = [f"**Wrap-up:** {len(people)} {'member' if len(people) == 1 else 'members'} answered"]
     if graded and not item.is_prompt:
