@@ -157,7 +157,15 @@ def explain(
         if as_json:
             typer.echo(json.dumps(explain_json(result), ensure_ascii=False))
         else:
-            reply = replies.explain(ask, result.matches, result.abstained, result.nearest_topics)
+            reply = replies.explain(
+                ask,
+                result.matches,
+                result.abstained,
+                result.nearest_topics,
+                weak=result.weak,
+                missing=result.missing,
+                related=result.related,
+            )
             typer.echo(render(reply) + "\n")
 
 
@@ -177,6 +185,9 @@ def explain_json(result: Any) -> dict[str, Any]:
             for m in result.matches
         ],
         "nearest_topics": list(result.nearest_topics),
+        "weak": result.weak,
+        "missing": list(result.missing),
+        "related": [m.item.id for m in result.related],
     }
 
 
