@@ -7,6 +7,7 @@ import importlib
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -275,11 +276,16 @@ def bench(
     ] = None,
     quick: Annotated[bool, typer.Option("--quick", help="A small slice, for CI.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    quality_only: Annotated[
+        bool, typer.Option("--quality-only", help="Only the explain quality section.")
+    ] = False,
+    bank: Annotated[Path | None, typer.Option("--bank", help="Bank directory.")] = None,
 ) -> None:
     """Benchmark explain and grading quality against baselines, and speed at scale."""
     from bot.bench.report import DEFAULT_SIZES, render, run_bench
 
-    result = run_bench(sizes or ([2_000] if quick else list(DEFAULT_SIZES)), quick)
+    sizes = sizes or ([2_000] if quick else list(DEFAULT_SIZES))
+    result = run_bench(sizes, quick, quality_only=quality_only, bank=bank)
     typer.echo(json.dumps(result, indent=2) if as_json else render(result))
 
 

@@ -3,6 +3,7 @@ benchmarks/bench.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import statistics
@@ -87,9 +88,15 @@ def cold_start(cache: str, repeats: int) -> dict[str, float]:
 
 
 def run_bench(
-    sizes: Sequence[int] = DEFAULT_SIZES, quick: bool = False, ann: str = "faiss"
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    quick: bool = False,
+    ann: str = "faiss",
+    *,
+    quality_only: bool = False,
+    bank: Path | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the benchmark, as a JSON-ready dict."""
+    """Every figure of the benchmark, as a JSON-ready dict (``quality_only``: explain quality
+    alone, e.g. to compare two banks given as ``bank``)."""
     from bot.content.bank import load_bank
     from bot.embeddings import SentenceTransformerEmbedder
 
@@ -97,7 +104,7 @@ def run_bench(
     start = time.perf_counter()
     embedder = SentenceTransformerEmbedder()
     result["model_load_s"] = time.perf_counter() - start
-    items = [i for i in load_bank().items if not i.is_prompt]
+    items = [i for i in load_bank(bank).items if not i.is_prompt]
     cases = evaluation.parse_dev_set(yaml.safe_load((DATA / "explain_dev.yaml").read_text()))
     if quick:  # a small slice: the items of the first asks, and a few off-topic asks
         wanted = list(dict.fromkeys(c.expected for c in cases if c.expected))[:QUICK_ITEMS]
@@ -110,8 +117,8 @@ def run_bench(
         for row in yaml.safe_load(path.read_text()) or []
     ]
     ids = {i.id for i in items}
-    new_sets = {
-        label: [c for c in asks if c.expected is None or c.expected in ids]
+    new_sets = {  # an ask for an item this bank lacks should be declined: it is off-topic here
+        label: [c if c.expected in ids else dataclasses.replace(c, expected=None) for c in asks]
         for label, asks in quality.authored_sets(authored_rows).items()
     }
     if quick:
@@ -132,6 +139,8 @@ def run_bench(
         }
         result["quality"] = quality.compare(systems, cases)
         result["quality_new"] = quality.compare_sets(systems, new_sets)
+        if quality_only:
+            return result
         rows = yaml.safe_load((DATA / "grading_dev.yaml").read_text())
         if quick:  # member-length answers only: the figure the grading target is about
             pairs = grading_auc.grading_pairs(
@@ -208,6 +217,8 @@ def render(result: dict[str, Any]) -> str:
                     f"{_f(r['recall_at_3']):>7}{_f(r['mrr']):>7}{_f(r['answered']):>10}"
                     f"{_f(r['weak']):>7}{_f(r['honest_off_topic']):>8}"
                 )
+    if "grading" not in result:  # --quality-only
+        return "\n".join(lines)
     g = result["grading"]
     lines += [
         "",
