@@ -350,9 +350,15 @@ class Retriever:
                 continue
             key = stem(word)
             rare = self._lexical.document_frequency(key) <= RARE_ITEMS
-            if rare and not self._lexical.uses(key, index):
-                missing.append(word)
+            if rare and not self._lexical.uses(key, index) and word not in self._text(index):
+                missing.append(word)  # (in the text: part of a compound, 'FlashAttention')
         return tuple(dict.fromkeys(missing))
+
+    def _text(self, index: int) -> str:
+        """All of item ``index``'s text, lower-cased."""
+        item = self._items[index]
+        parts = [item.question, *item.alternate_questions, *item.key_points, item.answer]
+        return " ".join(parts).lower()
 
     def related(self, index: int, limit: int = 2) -> tuple[Match, ...]:
         """Up to ``limit`` items on the same idea as item ``index`` (score: text similarity)."""
