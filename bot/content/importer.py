@@ -12,7 +12,7 @@ import yaml
 
 from bot.content.formulas import render_formulas
 from bot.content.keypoints import extract_key_points
-from bot.content.merge import MERGE_THRESHOLD, Group, MergeEvent, embed, merge_questions
+from bot.content.merge import Group, MergeEvent, embed, merge_questions
 from bot.content.parsers import parse_source
 from bot.content.schema import LIST_KEYS, ContentError, Entry, Problem
 from bot.content.tagging import fit_difficulty, guess_difficulty, guess_topic, slugify
@@ -23,6 +23,11 @@ DEFAULT_OVERRIDES = Path(__file__).resolve().parents[2] / "content" / "overrides
 """Hand-fixes applied on every import, so re-importing reproduces the committed bank."""
 
 OVERRIDABLE = frozenset({"question", "answer", "topic", "difficulty", *LIST_KEYS})
+AUTHORED_DUPLICATE = 0.85
+"""Question cosine at which an authored item repeats an imported one (lint's near-duplicate
+threshold): authored questions are written on purpose, so 'Why does beam search often produce
+worse text than sampling?' (0.80 to 'How does beam search improve text generation compared to
+greedy decoding?') is a question of its own, not a paraphrase to fold as pages are at 0.80."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +133,8 @@ def add_authored(
     """The imported items followed by the authored ones that ask something new.
 
     An authored id already used by an imported item is an error (ContentError, with file and
-    line); an authored question that an imported item asks too (question similarity at the
-    importer's merge threshold) is skipped, and ``related`` ids naming it are redirected.
+    line); an authored question that an imported item asks too (question similarity at least
+    ``AUTHORED_DUPLICATE``) is skipped, and ``related`` ids naming it are redirected.
     """
     taken = {item.id: item for item in imported}
     clashes = [
@@ -155,7 +160,7 @@ def add_authored(
         scores = new @ known.T
         for row, entry in enumerate(authored):
             best = int(scores[row].argmax())
-            if float(scores[row, best]) >= MERGE_THRESHOLD:
+            if float(scores[row, best]) >= AUTHORED_DUPLICATE:
                 skipped.append(Skipped(entry, heads[best][0], float(scores[row, best])))
     redirect = {s.entry.item.id: s.duplicate_of for s in skipped}
     kept = [e.item for e in authored if e.item.id not in redirect]
