@@ -9,6 +9,7 @@ uses general English (negators, antonym classes, counterpart roles), never an it
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -152,6 +153,11 @@ _NOT_SUBJECT = frozenset(
 )
 """Words after which an entity is a foil, not the subject of the claim."""
 
+_OBJECT_OF = frozenset("of in on for with to at into".split())  # noqa: SIM905
+"""An entity right after these is an object ('memory of the GPU'), not a clause's subject."""
+_CONDITIONS = frozenset("if unless whenever".split())  # noqa: SIM905
+_DETERMINERS = frozenset("the a an its their this each".split())  # noqa: SIM905
+
 _NUMBER_WORDS = {
     "one": "1", "single": "1", "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10", "sixteen": "16",
@@ -162,6 +168,9 @@ _UNIT_WORDS = frozenset(["bit", "b", "m", "k", "x", "%", "gb"])
 _UNITS = {
     "bits": "bit", "billion": "b", "million": "m", "percent": "%", "times": "x", "half": "%",
 }  # fmt: skip
+_ALTERNATIVE = re.compile(
+    r"\b(?:rather than|instead of)\b.*?(?=[,;:.()]|\b(?:but|while|whereas|so)\b|$)"
+)
 _COMPOUND = re.compile(r"\b([a-z]+)-([a-z]+)")
 _RAW_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z][a-z0-9]*|[%,;:()]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?$")
@@ -173,6 +182,8 @@ def words(text: str) -> list[str]:
     text = re.sub(r"\bcan't\b|\bcannot\b", "can not", text)
     text = re.sub(r"\bwon't\b", "will not", text)
     text = re.sub(r"n't\b", " not", text)
+    # 'A rather than B': B is the alternative set aside, not a claim of the clause
+    text = _ALTERNATIVE.sub(" ", text)
     text = re.sub(r"(\d)([a-z%])", r"\1 \2", text)  # 4bit -> 4 bit, 70b -> 70 b
     # a compound is a term, not a direction: low-rank, high-quality, large-scale
     text = _COMPOUND.sub(
@@ -200,6 +211,8 @@ class Claim:
     """Stems of every entity mention, foils included."""
     bound: dict[str, frozenset[str]]
     """content stem -> the entities it is said of (the subjects of the clauses it is in)."""
+    conditional: bool = False
+    """The text states a condition ('if the data is too small'), not a plain claim."""
 
 
 _GENERIC = frozenset("model llm network data method techniqu approach way task use".split())  # noqa: SIM905
@@ -294,6 +307,8 @@ def claim(text: str, entities: Iterable[str] = ()) -> Claim:
         order=frozenset(_order(ws, stems, sorted(content))),
         mentions=frozenset(s for s in stems if s in set(entities) or s in COUNTERPARTS),
         bound=_bindings(ws, stems, content, set(entities)),
+        conditional=bool(_CONDITIONS & set(ws))
+        or any(a == "too" and b in DIRECTIONS for a, b in itertools.pairwise(ws)),
     )
 
 
@@ -312,18 +327,19 @@ def _numbers(ws: Sequence[str], stems: Sequence[str]) -> Iterable[tuple[str, str
         value = w if _NUMBER.match(w) else _NUMBER_WORDS.get(w)
         if value is None:
             continue
-        unit = ""
+        found = False
         for j in range(i + 1, min(len(ws), i + 4)):
             nxt = _UNITS.get(ws[j], ws[j])
-            if nxt in _UNIT_WORDS or _is_content(nxt):
-                unit = stem(nxt)
-                break
             if nxt in _SCOPE_BREAK or _NUMBER.match(nxt):
                 break
-        if not unit and i > 0 and _is_content(ws[i - 1]):
-            unit = stems[i - 1]
-        if unit:
-            yield value, unit
+            if nxt in _UNIT_WORDS or _is_content(nxt):
+                # 'two small low-rank matrices': each noun of the phrase is counted
+                yield value, stem(nxt)
+                found = True
+                if nxt in _UNIT_WORDS:
+                    break
+        if not found and i > 0 and _is_content(ws[i - 1]):
+            yield value, stems[i - 1]
 
 
 def _order(
@@ -348,20 +364,28 @@ def _order(
 def conflict(point: Claim, said: Claim, entities: Iterable[str] = ()) -> str:
     """The kind of contradiction between a key point and a clause aligned to it, or ''."""
     shared = (set(point.stems) & set(said.stems)) - set(entities)
-    for s in shared:
-        mine, theirs = point.marks.get(s, {}), said.marks.get(s, {})
-        for dim in mine.keys() & theirs.keys():
-            if mine[dim] != theirs[dim]:
-                return NUMBER if dim in ("share", "count") else REVERSAL
+    reversed_dims = {
+        dim
+        for s in shared
+        for dim, sign in point.marks.get(s, {}).items()
+        if said.marks.get(s, {}).get(dim, sign) != sign
+    }
+    if reversed_dims and _states_effect(point, said, reversed_dims):
+        return NUMBER if reversed_dims <= {"share", "count"} else REVERSAL
     # no anchored direction: the clause's direction words against the key point's
     if shared - _GENERIC:
-        for dim in point.directions.keys() & said.directions.keys():
-            if point.directions[dim] != said.directions[dim]:
-                return NUMBER if dim in ("share", "count") else REVERSAL
+        flipped = {
+            dim
+            for dim in point.directions.keys() & said.directions.keys()
+            if point.directions[dim] != said.directions[dim]
+        }
+        if flipped and _states_effect(point, said, flipped):
+            return NUMBER if flipped <= {"share", "count"} else REVERSAL
     # a denial: a negation reaches the shared words on one side only; where the key point is
     # the negative one, most of what it denies must be asserted ('bag of tokens' paraphrases
     # 'no sense of order' with no negation at all)
-    mine_p, theirs_p = polarity(point, shared), polarity(said, shared)
+    meant = shared - _GENERIC
+    mine_p, theirs_p = polarity(point, meant), polarity(said, meant)
     if theirs_p < mine_p:
         return NEGATION
     if mine_p < theirs_p:
@@ -375,6 +399,18 @@ def conflict(point: Claim, said: Claim, entities: Iterable[str] = ()) -> str:
     if {(b, a) for a, b in point.order} & said.order:
         return NUMBER
     return ""
+
+
+def _dims(c: Claim) -> set[str]:
+    return {dim for dims in c.marks.values() for dim in dims} | set(c.directions)
+
+
+def _states_effect(point: Claim, said: Claim, reversed_dims: set[str]) -> bool:
+    """A reversed cause is a contradiction only when the clause also speaks of the key
+    point's effect: 'if the dataset is too small it memorizes' does not deny 'more data
+    improves performance' (a condition, not a claim about the direction of the effect)."""
+    others = _dims(point) - reversed_dims
+    return not said.conditional or not others or bool(others & _dims(said))
 
 
 def polarity(c: Claim, about: set[str]) -> int:
@@ -398,10 +434,15 @@ def _bindings(
         elif s in known or s in COUNTERPARTS:
             listed = all(w in (",", "and", "or", "&") for w in ws[last + 1 : i]) and last >= 0
             previous = ws[max(0, i - 2) : i]
+            h = i - 1
+            while h > 0 and ws[h] in _DETERMINERS:
+                h -= 1  # 'and the decoder writes': a new subject after 'and'
             if listed and current:
                 groups[s] = groups.get(current, current)  # 'BPE, WordPiece and SentencePiece'
-            elif (fresh or ws[i - 1 : i] in ([","], ["and"])) and not any(
-                p in _NOT_SUBJECT for p in previous
+            elif (
+                (fresh or (h >= 0 and ws[h] in (",", "and", "that")))
+                and not (h >= 0 and ws[h] in _OBJECT_OF)  # 'a lot of GPU memory'
+                and not any(p in _NOT_SUBJECT for p in previous)
             ):
                 current, fresh = s, False
             last = i
@@ -410,10 +451,22 @@ def _bindings(
     return {s: frozenset(v) for s, v in out.items()}
 
 
+def supports(point: Claim, said: Claim, about: Iterable[str]) -> bool:
+    """True when ``said`` says one of the stems ``about`` of the entity the key point says it
+    of ('the encoder reads the input' backs 'the encoder processes the input')."""
+    return any(said.bound.get(s, frozenset()) & point.bound.get(s, frozenset()) for s in about)
+
+
 def swapped(point: Claim, said: Claim, entities: Iterable[str]) -> bool:
     """True when ``said`` gives what the key point says of one of the item's entities to
     another of them, naming both (roles exchanged)."""
+    return bool(moved(point, said, entities))
+
+
+def moved(point: Claim, said: Claim, entities: Iterable[str]) -> set[str]:
+    """The stems ``said`` gives to another of the item's entities than the key point does."""
     roles = set(entities) | set(COUNTERPARTS)
+    out: set[str] = set()
     for s, mine in point.bound.items():
         theirs = said.bound.get(s, frozenset())
         if s in _GENERIC or s in roles or not theirs or theirs & mine:
@@ -422,5 +475,5 @@ def swapped(point: Claim, said: Claim, entities: Iterable[str]) -> bool:
             continue
         counterparts = {COUNTERPARTS.get(m, "") for m in mine}
         if theirs <= roles and (theirs & point.mentions or theirs & counterparts):
-            return True
-    return False
+            out.add(s)
+    return out

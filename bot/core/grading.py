@@ -325,7 +325,7 @@ class Grader:
             if names and not names & answer_stems and dense < NAMED_DENSE_AT:
                 enough = False
             if enough and informative[best]:
-                out.append(Verdict(point, COVERED, answer.texts[best]))
+                out.append(Verdict(point, COVERED, _quote(said[best], stems.points[k])))
             else:
                 out.append(Verdict(point, MISSED))
         return out
@@ -342,13 +342,19 @@ class Grader:
         """(kind, member's clause) of the most similar clause aligned to key point ``k`` that
         contradicts it, or ('', '')."""
         point = points[k]
+        aligned = [int(p) for p in np.argsort(-sims[:, k]) if float(sims[p, k]) >= ALIGN_AT]
         # roles exchanged across the clauses of a sentence ('the decoder reads the input, and
-        # the encoder generates the output'): read from the answer as a whole
-        for p in np.argsort(-sims[:, k]):
-            if float(sims[p, k]) < ALIGN_AT:
-                break
+        # the encoder generates the output'): read from the answer as a whole, unless another
+        # clause about the point gives it to the right entity (an answer describing both)
+        parts = [c for p in aligned for c in (said[p].whole, *(c for _, c in said[p].parts))]
+        for p in aligned:
             for pair in (said[p], *(a for a in sentence_pairs if p in a.pieces)):
-                if claims.swapped(point, pair.whole, entities):
+                wrong = claims.moved(point, pair.whole, entities)
+                right = any(
+                    claims.supports(point, c, wrong) and not claims.swapped(point, c, entities)
+                    for c in parts
+                )
+                if wrong and not right:
                     return claims.SWAP, pair.text
         for p in np.argsort(-sims[:, k]):
             if float(sims[p, k]) < ALIGN_AT:
@@ -415,6 +421,18 @@ class _Said:
     parts: list[tuple[str, claims.Claim]]
     pieces: tuple[int, ...] = ()
     """For a sentence read across pieces: the pieces it joins."""
+
+
+def _quote(piece: _Said, point: set[str]) -> str:
+    """The member's words that state a point: the subclause sharing most of its words, or
+    the whole piece when no subclause stands out (one clause is quoted, not a paragraph)."""
+    if len(piece.parts) < 2:
+        return piece.text
+    shares = [len(_stems(text) & point) for text, _ in piece.parts]
+    best = max(shares)
+    if best == 0 or shares.count(best) > 1:
+        return piece.text
+    return piece.parts[shares.index(best)][0]
 
 
 def _conflicts(

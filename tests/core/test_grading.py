@@ -92,3 +92,67 @@ def test_score_agrees_with_covered_and_missed_lists(
         assert grade.score <= round(ceiling)
         if grade.missed:
             assert grade.score < 100
+
+
+def test_answer_describing_both_roles_rightly_is_not_a_swap(
+    grader: Grader, by_id: dict[str, Item]
+) -> None:
+    item = by_id["encoders-decoders-differ-transformers"]
+    grade = grader.grade(
+        item,
+        "The encoder reads the input and turns it into contextual hidden representations. The "
+        "decoder is what produces the output: it attends to those encoder representations and "
+        "also to the tokens it has already emitted so far.",
+    )
+    assert not grade.contradicted and grade.covered
+
+
+def test_roles_exchanged_in_one_sentence_are_a_swap(grader: Grader, by_id: dict[str, Item]) -> None:
+    item = by_id["encoders-decoders-differ-transformers"]
+    grade = grader.grade(
+        item,
+        "In translation it's the decoder that reads the source sentence, and the encoder "
+        "writes out the target language.",
+    )
+    assert any(v.kind == "swap" for v in grade.verdicts)
+
+
+def test_a_condition_on_the_cause_does_not_reverse_the_effect(
+    grader: Grader, by_id: dict[str, Item]
+) -> None:
+    item = by_id["scale-model-number-parameters-dataset-size"]
+    grade = grader.grade(item, "If the dataset is too small the model just memorizes it.")
+    assert not grade.contradicted
+
+
+def test_the_alternative_set_aside_is_not_denied(grader: Grader, by_id: dict[str, Item]) -> None:
+    item = by_id["llms-manage-out-of-vocabulary-oov-words"]
+    grade = grader.grade(
+        item,
+        "Modern LLMs mostly avoid the OOV problem by tokenizing into subwords rather than "
+        "whole words.",
+    )
+    assert not grade.contradicted
+
+
+def test_a_wrong_count_of_matrices_is_contradicted(grader: Grader, by_id: dict[str, Item]) -> None:
+    item = by_id["low-rank-adaptation-lora-work-key-hyperparameters"]
+    grade = grader.grade(
+        item,
+        "LoRA factors the weight update into three small matrices, basically a truncated SVD "
+        "with U, S and V that you train.",
+    )
+    assert any(v.kind == "number" for v in grade.verdicts)
+
+
+def test_covered_point_quotes_the_clause_that_states_it(
+    grader: Grader, by_id: dict[str, Item]
+) -> None:
+    item = by_id["role-temperature-play-controlling-llm-output"]
+    answer = (
+        "Temperature controls how random token selection is, while a low temperature favors "
+        "the high-probability tokens and gives focused output."
+    )
+    grade = grader.grade(item, answer)
+    quoted = [v.evidence for v in grade.verdicts if v.status == "covered"]
+    assert quoted and all(len(q) < len(answer) for q in quoted)
