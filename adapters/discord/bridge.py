@@ -39,10 +39,7 @@ class Bridge:
     # ----- messages ---------------------------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
         """A member's message: an answer in a question thread, a mention, or a DM."""
-        if message.author.bot or message.type not in (
-            discord.MessageType.default,
-            discord.MessageType.reply,
-        ):
+        if not refs.spoken(message):
             return
         guild_id = message.guild.id if message.guild else None
         channel, thread = await self._locate(message.channel, guild_id)

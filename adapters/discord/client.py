@@ -10,7 +10,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord import commands, endpoint
+from adapters.discord import commands, endpoint, refs
 from adapters.discord.bridge import Bridge
 from adapters.discord.platform import NO_PINGS, DiscordPlatform
 from adapters.discord.settings import DISCORD_API, DiscordSettings
@@ -98,8 +98,27 @@ class QotdClient(discord.Client):
             )
 
     async def on_ready(self) -> None:
-        """Log only: this fires again on every reconnect."""
+        """Log and catch up: this fires again on every reconnect with a new session."""
         log.info("connected to Discord as %s in %d servers", self.user, len(self.guilds))
+        self.catch_up()
+
+    async def on_resumed(self) -> None:
+        """A resumed session: Discord replays what it kept, but catch up all the same."""
+        self.catch_up()
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A shard reconnected with a new session (sharded bots get no second on_ready)."""
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """Grade, in the background, answers posted in open threads while the gateway was
+        down (Discord does not redeliver missed events); runs coalesce, never overlap."""
+        if not self.settings.message_content:
+            return  # without the intent, thread messages have no text to grade
+        self.qotd.service.catch_up_answers(refs.PLATFORM, self._serves)
+
+    def _serves(self, channel: ChannelRef) -> bool:
+        return bool(channel.workspace.isdigit() and self.get_guild(int(channel.workspace)))
 
     async def on_message(self, message: discord.Message) -> None:
         """Members' messages go to the core (answers in threads, mentions, DMs)."""
@@ -114,6 +133,8 @@ class QotdClient(discord.Client):
         """Stop the scheduler, then disconnect."""
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        if self._bridge is not None:
+            self._bridge.service.catchup.stop()
         await super().close()
 
 

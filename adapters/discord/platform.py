@@ -10,9 +10,9 @@ from typing import Literal
 
 import discord
 
-from adapters.discord import render, views
+from adapters.discord import refs, render, views
 from adapters.discord.refs import message_target
-from bot.core.model import ChannelRef, MessageRef, Reply, UserRef
+from bot.core.model import ChannelRef, IncomingMessage, MessageRef, Reply, ThreadPage, UserRef
 from bot.core.ports import PlatformError
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,39 @@ class DiscordPlatform:
                     await self._send_near(thread, content=DMS_CLOSED.format(user=user.user_id))
                 except discord.HTTPException:
                     log.warning("could not tell user %s that DMs are closed", user.user_id)
+
+    async def thread_messages(self, thread: MessageRef, after: str, limit: int) -> ThreadPage:
+        """Members' messages in a question thread after the message ``after``, oldest first
+        (``GET /channels/{thread}/messages?after=…``, 100 a page), from at most ``limit``."""
+        guild = int(thread.channel.workspace) if thread.channel.workspace else None
+        target = self._client.get_partial_messageable(int(thread.thread_id), guild_id=guild)
+        me = self._client.user
+        found: list[IncomingMessage] = []
+        last, read = "", 0
+        try:
+            async for message in target.history(
+                limit=limit, after=discord.Object(int(after)), oldest_first=True
+            ):
+                read, last = read + 1, str(message.id)
+                if refs.spoken(message):
+                    found.append(
+                        IncomingMessage(
+                            channel=thread.channel,
+                            user=refs.user_ref(message.author),
+                            text=message.content,
+                            message=MessageRef(thread.channel, last, thread.thread_id),
+                            thread=thread,
+                            mentions_bot=me is not None
+                            and any(m.id == me.id for m in message.mentions),
+                        )
+                    )
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise PlatformError(
+                f"Discord refused thread {thread.thread_id}: {exc}", permanent=True
+            ) from exc
+        except discord.DiscordServerError as exc:
+            raise PlatformError(f"Discord is unavailable: {exc}") from exc
+        return ThreadPage(tuple(found), last, more=read == limit)
 
     async def react(self, message: MessageRef, emoji: str) -> None:
         """Add a unicode reaction for a neutral name such as ``white_check_mark``."""

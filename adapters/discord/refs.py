@@ -19,6 +19,15 @@ def user_ref(user: discord.abc.User, *, is_admin: bool = False) -> UserRef:
     return UserRef(PLATFORM, str(user.id), user.display_name, is_admin)
 
 
+SPOKEN = (discord.MessageType.default, discord.MessageType.reply)
+"""Message types that are a member speaking (joins, pins, thread starters … are not)."""
+
+
+def spoken(message: discord.Message) -> bool:
+    """A message a member wrote: not by a bot (this one or another), of a speaking type."""
+    return not message.author.bot and message.type in SPOKEN
+
+
 def question_thread(channel: ChannelRef, thread_id: int) -> MessageRef:
     """A question's thread: Discord gives a thread opened on a message that message's id."""
     return MessageRef(channel, str(thread_id), str(thread_id))

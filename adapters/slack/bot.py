@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.listeners import Listeners
-from adapters.slack.members import Members
+from adapters.slack.members import PLATFORM, Members
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.signing import SignedRequests
 from bot.app import Knowledge
@@ -42,7 +42,8 @@ class SlackBot:
         inbox_lease: timedelta = LEASE,
         **service_options: Any,
     ) -> None:
-        self.platform = SlackPlatform(client, on_channel_lost=self.pause_channel)
+        members = Members(client, admin_cache_seconds)
+        self.platform = SlackPlatform(client, on_channel_lost=self.pause_channel, members=members)
         self.service = QotdService(
             knowledge.bank.items,
             store,
@@ -56,7 +57,7 @@ class SlackBot:
         self.scheduler = DailyScheduler(self.service)
         self.listeners = Listeners(
             self.service,
-            Members(client, admin_cache_seconds),
+            members,
             self.channel_seen,
             inbox,
             inline=process_before_response,
@@ -79,13 +80,25 @@ class SlackBot:
         if self.scheduler.running:
             return
         self._sweeping = asyncio.create_task(self.listeners.inbox.run())
+        await self.catch_up()
         store = self.service.store
         self.scheduler.start(await asyncio.to_thread(store.list_channels))
         made = await self.service.start()
         log.info("qotd on Slack started; %d missed question(s) posted", made)
 
+    async def catch_up(self) -> None:
+        """Grade, in the background, answers posted in this workspace's open question threads
+        while the bot was down (Slack resends nothing for that time)."""
+        try:
+            team = str((await self.platform.client.auth_test()).get("team_id") or "")
+        except Exception:
+            log.warning("auth.test failed, so answers posted while down are not caught up")
+            return
+        self.service.catch_up_answers(PLATFORM, lambda channel: channel.workspace == team)
+
     def stop(self) -> None:
-        """Stop the scheduler and the inbox sweep."""
+        """Stop the scheduler, the inbox sweep and answer catch-up."""
+        self.service.catchup.stop()
         self.scheduler.shutdown()
         if self._sweeping is not None:
             self._sweeping.cancel()

@@ -23,8 +23,9 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack import render
-from bot.core.model import ChannelRef, MessageRef, Reply, UserRef
+from adapters.slack import render, threads
+from adapters.slack.members import Members
+from bot.core.model import ChannelRef, MessageRef, Reply, ThreadPage, UserRef
 from bot.core.ports import PlatformError
 
 log = logging.getLogger(__name__)
@@ -142,13 +143,20 @@ def error_code(exc: PlatformError) -> str:
 class SlackPlatform:
     """Implements the core's ChatPlatform with an AsyncWebClient."""
 
-    def __init__(self, client: AsyncWebClient, on_channel_lost: ChannelLost | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        on_channel_lost: ChannelLost | None = None,
+        members: Members | None = None,
+    ) -> None:
         self.client = client
+        self.members = members
         # Question posts and their lookups: the core retries them (with a lookup before any
         # re-send), so slack_sdk must not retry them as well.
         self.core_client = without_retries(client)
         self.on_channel_lost = on_channel_lost
         self._bot_id: str | None = None
+        self._bot_user_id = ""
 
     async def post_question(self, channel: ChannelRef, reply: Reply, *, key: str) -> MessageRef:
         """The question with its buttons; the thread is the message's own ``ts``.
@@ -202,7 +210,19 @@ class SlackPlatform:
         if self._bot_id is None:
             auth = await self._call("auth.test")
             self._bot_id = str(auth.get("bot_id") or "")
+            self._bot_user_id = str(auth.get("user_id") or "")
         return self._bot_id
+
+    async def thread_messages(self, thread: MessageRef, after: str, limit: int) -> ThreadPage:
+        """Members' replies in a question thread newer than ``after`` (a ``ts``), oldest
+        first, from at most ``limit`` read (``conversations.replies``, cursor-paged)."""
+        await self._own_bot_id()
+        try:
+            return await threads.read_thread(
+                self.client, self.members, thread, after, limit, self._bot_user_id
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise platform_error("conversations.replies", exc) from exc
 
     async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
         """A plain channel message (the weekly recap), its charts uploaded under it."""

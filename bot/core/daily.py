@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
@@ -101,6 +101,8 @@ class DailySession:
         self.metrics: Metrics = metrics or NoMetrics()
         self._sleep = sleep
         self.on_pause = on_pause
+        self.before_reveal: Callable[[Post], Awaitable[object]] | None = None
+        """Runs before a post's wrap-up is made (answer catch-up of its thread)."""
         # One lock per channel: selection and claim of a channel run one at a time in this
         # process, while different channels post concurrently.
         self._locks: dict[ChannelRef, asyncio.Lock] = {}
@@ -312,6 +314,8 @@ class DailySession:
         item = self.item(post.item_id)
         if item is None or post.message is None:
             return False
+        if self.before_reveal is not None and post.revealed_at is None:
+            await self.before_reveal(post)  # so the wrap-up counts answers the bot missed
         if not await asyncio.to_thread(self._store.mark_revealed, post.id, self._clock()):
             return False
         attempts = await asyncio.to_thread(self._store.attempts_for_post, post.id)

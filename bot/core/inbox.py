@@ -60,6 +60,8 @@ class Inbox:
         self.lease = lease
         self._started_at = clock()
         self._running: set[str] = set()
+        self._waiting: set[str] = set()
+        """Claimed by a sweep, waiting for a free slot: renewed too, so nobody takes them."""
         self._pruned_at: datetime | None = None
 
     async def receive(self, delivery: Delivery) -> bool:
@@ -77,7 +79,11 @@ class Inbox:
         """Run the handler on a received delivery, then mark it done.
 
         A failure leaves it claimed: the sweep processes it again once the lease is over.
+        One already being processed here (its claim lapsed meanwhile) is left to that.
         """
+        self._waiting.discard(delivery.key)
+        if delivery.key in self._running:
+            return
         self._running.add(delivery.key)
         try:
             await self._handler(delivery)
@@ -101,8 +107,8 @@ class Inbox:
 
     async def renew(self) -> None:
         """Renew this instance's claims of the deliveries it is processing."""
-        if self._running:
-            keys = sorted(self._running)
+        if self._running or self._waiting:
+            keys = sorted(self._running | self._waiting)
             await asyncio.to_thread(
                 self._store.renew_deliveries, self.platform, keys, self._clock()
             )
@@ -114,6 +120,7 @@ class Inbox:
             self._store.claim_unfinished, self.platform, now, self.lease, BATCH, self._started_at
         )
         bound = asyncio.Semaphore(CONCURRENCY)
+        self._waiting.update(d.key for d in found if d.key not in self._running)
 
         async def one(delivery: Delivery) -> None:
             async with bound:
@@ -124,6 +131,7 @@ class Inbox:
                         delivery.key,
                         MAX_TRIES,
                     )
+                    self._waiting.discard(delivery.key)
                     await asyncio.to_thread(
                         self._store.finish_delivery, delivery.platform, delivery.key, now
                     )

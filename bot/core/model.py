@@ -264,6 +264,8 @@ class Attempt:
     """Key points the answer contradicted (the group's misconceptions at reveal)."""
     scored: bool = True
     """Whether it counts for points and streaks: a member's first graded answer on a post."""
+    feedback_sent: bool = True
+    """False while its member has not been sent the feedback (a reprocessing sends it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,3 +349,17 @@ class Delivery:
     payload: str
     received_at: datetime
     tries: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPage:
+    """Messages of a question thread read back from the platform (``ThreadReader``).
+
+    ``messages`` are the members' messages among those read, oldest first (the bot's own and
+    other bots' are left out); ``last`` is the id of the last message read, whoever wrote it
+    ("" when none was); ``more`` is True when the thread may hold messages after it.
+    """
+
+    messages: tuple[IncomingMessage, ...]
+    last: str = ""
+    more: bool = False

@@ -22,6 +22,7 @@ from bot.core.model import (
     Schedule,
     ScoredAnswer,
     Suggestion,
+    ThreadPage,
     UserRef,
     UserStats,
 )
@@ -224,6 +225,10 @@ class Store(Protocol):
         """Store a graded answer attempt; False if its message was already stored (redelivery)."""
         ...
 
+    def mark_feedback_sent(self, post_id: int, message_id: str) -> None:
+        """Record that the attempt of ``message_id`` on the post got its feedback."""
+        ...
+
     def add_notice(self, channel: ChannelRef, text: str) -> None:
         """Keep a message for the channel's admins until their next command."""
         ...
@@ -244,6 +249,18 @@ class Store(Protocol):
         self, channel: ChannelRef, since: datetime | None, limit: int, timezone: str
     ) -> list[UserStats]:
         """Members ranked by points earned since ``since`` (all time when None)."""
+        ...
+
+    def open_posts(self, platform: str, since: datetime) -> list[Post]:
+        """Posted, unrevealed, unskipped posts of ``platform`` created at or after ``since``."""
+        ...
+
+    def thread_mark(self, post_id: int) -> str:
+        """The id of the last thread message answer catch-up read for the post ("" if none)."""
+        ...
+
+    def set_thread_mark(self, post_id: int, message_id: str, now: datetime) -> None:
+        """Record how far answer catch-up read the post's thread."""
         ...
 
     def ping(self) -> None:
@@ -350,6 +367,15 @@ class ChannelPoster(Protocol):
 
     async def post_message(self, channel: ChannelRef, reply: Reply) -> MessageRef:
         """Post ``reply`` (with its attachments) in the channel."""
+        ...
+
+
+class ThreadReader(Protocol):
+    """Optional platform capability: read a question thread back (answer catch-up)."""
+
+    async def thread_messages(self, thread: MessageRef, after: str, limit: int) -> ThreadPage:
+        """Messages of ``thread`` posted after the message ``after``, oldest first, reading
+        at most ``limit`` of them (several platform pages if need be)."""
         ...
 
 

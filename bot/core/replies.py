@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.core.model import (
     CONTRADICTED,
@@ -275,3 +276,13 @@ counts for points and streaks; later tries get feedback but no points.
 - `/suggest <question> | <answer> | <topic>`: propose a question for the bank
 - `/suggestions`, `/approve <id>`, `/reject <id> <reason>`: the moderation queue (admins)
 - `/help`: this message"""
+
+
+CAUGHT_UP = "I was offline when you posted this answer, so this feedback comes late."
+
+
+def late(reply: Reply, caught_up: bool) -> Reply:
+    """``reply`` to an answer the bot read back after downtime, saying why it comes late."""
+    if not caught_up:
+        return reply
+    return replace(reply, context=" · ".join(part for part in (reply.context, CAUGHT_UP) if part))

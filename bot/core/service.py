@@ -6,11 +6,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
 
 from bot.core import replies
+from bot.core.catchup import AnswerCatchUp, Serves
 from bot.core.commands import (
     ADMIN_COMMANDS,
     MAX_QUERY_CHARS,
@@ -61,6 +63,14 @@ class Searcher(Protocol):
     def search(self, query: str, k: int = 3) -> ExplainResult:
         """The closest answered items to ``query``."""
         ...
+
+
+MARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
+"""Waits between tries to record feedback as sent (about two minutes in all)."""
+UNSENT_GRACE = timedelta(minutes=3)
+"""How long an answer stored without its feedback may still be in another process's hands
+(its feedback being sent and recorded); catch-up sends it only after that."""
+MARKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qotd-feedback-sent")
 
 
 def utc_now() -> datetime:
@@ -122,6 +132,8 @@ class QotdService:
             if learning
             else None
         )
+        self.catchup = AnswerCatchUp(store, platform, self._caught_up, clock)
+        self.daily.before_reveal = self.catchup.post
 
     @property
     def metrics(self) -> Metrics:
@@ -257,6 +269,11 @@ class QotdService:
         """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
         return await self.daily.catch_up()
 
+    def catch_up_answers(self, platform: str, serves: Serves = lambda _: True) -> asyncio.Task[int]:
+        """In the background: grade answers members posted in open question threads while
+        the bot was not listening (start-up, and each reconnect where events may be lost)."""
+        return self.catchup.soon(platform, serves)
+
     async def run_learning(self) -> int:
         """Periodic tick of the learning loop: practice nudges, thread facilitation."""
         return await self.learning.tick() if self.learning else 0
@@ -284,7 +301,10 @@ class QotdService:
         """Admins may reveal, skip and change the schedule."""
         return user.is_admin or user.user_id in self._admins
 
-    async def _answer_attempt(self, message: IncomingMessage) -> None:
+    async def _caught_up(self, message: IncomingMessage) -> None:
+        await self._answer_attempt(message, caught_up=True)
+
+    async def _answer_attempt(self, message: IncomingMessage, *, caught_up: bool = False) -> None:
         assert message.thread is not None
         thread_id = message.thread.thread_id or message.thread.message_id
         post = await asyncio.to_thread(self.store.post_by_thread, message.channel, thread_id)
@@ -293,42 +313,104 @@ class QotdService:
         item = self.daily.item(post.item_id)
         if item is None:
             return
-        limited = self._over_limit(message.user)
+        attempts = await asyncio.to_thread(self.store.attempts_for_post, post.id)
+        if await self._answered_before(message, item, attempts, caught_up):
+            return
+        # Answers read back after downtime were not sent within a minute: no rate limit.
+        limited = None if caught_up else self._over_limit(message.user)
         if limited:
             await self._private(message, limited)
             return
         text = clean_text(message.text)
         if item.is_prompt:
-            if not await self._store_attempt(post.id, message, text, None):
-                return
-            await self._react(message, "speech_balloon")
-            await self._private(message, replies.prompt_ack())
+            if await self._store_attempt(post.id, message, text, None):
+                reply = replies.late(replies.prompt_ack(), caught_up)
+                await self._answer(message, post.id, "speech_balloon", reply)
             return
-        graded_text = text[: replies.MAX_GRADED_CHARS]
-        attempts = await asyncio.to_thread(self.store.attempts_for_post, post.id)
         mine = message.user.user_id
-        earlier = [("the reference answer", item.answer)]
-        earlier += [
-            (f"{a.user.display_name or 'another member'}'s answer", a.text)
-            for a in attempts
-            if a.user.user_id != mine
-        ]
-        grade = await asyncio.to_thread(self.grader.grade, item, graded_text, earlier)
+        grade = await self._grade(item, text, [a for a in attempts if a.user.user_id != mine])
         if not grade.attempt:
             return
         # only the first graded answer counts: five tries must not add up to a perfect score
         first = not any(a.user.user_id == mine and a.scored and not a.flagged for a in attempts)
         grade = replace(grade, scored=first and not grade.flagged)
         if not await self._store_attempt(post.id, message, text, grade):
-            return  # a redelivered message: stored and answered the first time
+            return  # stored meanwhile by whoever processes this message: it answers
         self.metrics.attempt_graded()
-        await self._react(message, "warning" if grade.flagged else "white_check_mark")
         truncated = len(text) if len(text) > replies.MAX_GRADED_CHARS else 0
-        await self._private(message, replies.feedback(item, grade, truncated))
+        emoji = "warning" if grade.flagged else "white_check_mark"
+        feedback = replies.late(replies.feedback(item, grade, truncated), caught_up)
+        await self._answer(message, post.id, emoji, feedback)
+
+    async def _grade(self, item: Item, text: str, others: Sequence[Attempt]) -> Grade:
+        earlier = [("the reference answer", item.answer)]
+        earlier += [(f"{a.user.display_name or 'another member'}'s answer", a.text) for a in others]
+        graded = text[: replies.MAX_GRADED_CHARS]
+        grade: Grade = await asyncio.to_thread(self.grader.grade, item, graded, earlier)
+        return grade
+
+    async def _answered_before(
+        self,
+        message: IncomingMessage,
+        item: Item,
+        attempts: Sequence[Attempt],
+        caught_up: bool = False,
+    ) -> bool:
+        """A message already stored (a redelivery, or reprocessing after a crash): its
+        feedback is sent now if it never was, never twice. Catch-up, which no inbox claim
+        serialises, leaves a recent one to the process that stored it."""
+        mid = message.message.message_id if message.message else ""
+        index = next((n for n, a in enumerate(attempts) if mid and a.message_id == mid), None)
+        if index is None:
+            return False
+        stored = attempts[index]
+        if stored.feedback_sent:
+            return True
+        if caught_up and self._clock() - stored.created_at < UNSENT_GRACE:
+            return True
+        if item.is_prompt:
+            await self._answer(message, stored.post_id, "speech_balloon", replies.prompt_ack())
+            return True
+        # Graded again as it was the first time: against the answers stored before it.
+        mine = message.user.user_id
+        grade = await self._grade(
+            item, stored.text, [a for a in attempts[:index] if a.user.user_id != mine]
+        )
+        grade = replace(grade, score=stored.score, scored=stored.scored)
+        truncated = len(stored.text) if len(stored.text) > replies.MAX_GRADED_CHARS else 0
+        emoji = "warning" if stored.flagged else "white_check_mark"
+        await self._answer(message, stored.post_id, emoji, replies.feedback(item, grade, truncated))
+        return True
+
+    async def _answer(
+        self, message: IncomingMessage, post_id: int, emoji: str, reply: Reply
+    ) -> None:
+        """React, send the feedback, then record it sent: a crash before that record means
+        it is sent (once more, at worst) when the message is processed again."""
+        await self._react(message, emoji)
+        await self._private(message, reply)
+        if message.message is None or not message.message.message_id:
+            return
+        # The feedback is out: a failure to record that would send it again, so keep trying
+        # through a database outage (the inbox renews this delivery's claim meanwhile).
+        for wait in (*MARK_RETRY_SECONDS, None):
+            try:
+                # A thread of its own, not queued behind a burst's database work: a crash in
+                # this window is what would send the feedback twice.
+                await asyncio.get_running_loop().run_in_executor(
+                    MARKS, self.store.mark_feedback_sent, post_id, message.message.message_id
+                )
+                return
+            except Exception:
+                if wait is None:
+                    raise
+                log.warning("could not record feedback as sent; trying again in %.0f s", wait)
+                await asyncio.sleep(wait)
 
     async def _store_attempt(
         self, post_id: int, message: IncomingMessage, text: str, g: Grade | None
     ) -> bool:
+        message_id = message.message.message_id if message.message else ""
         attempt = Attempt(
             post_id=post_id,
             user=message.user,
@@ -338,9 +420,10 @@ class QotdService:
             missed=g.missed if g else (),
             flagged=bool(g and g.flagged),
             created_at=self._clock(),
-            message_id=message.message.message_id if message.message else "",
+            message_id=message_id,
             contradicted=g.contradicted if g else (),
             scored=g.scored if g else True,
+            feedback_sent=not message_id,  # without an id it cannot be recognised again
         )
         stored: bool = await asyncio.to_thread(self.store.add_attempt, attempt)
         return stored

@@ -70,6 +70,7 @@ def attempt_of(row: AttemptRow) -> Attempt:
         message_id=row.message_id or "",
         contradicted=tuple(json.loads(row.contradicted or "[]")),
         scored=row.scored,
+        feedback_sent=row.feedback_sent,
     )
 
 
@@ -98,4 +99,5 @@ def attempt_row(attempt: Attempt) -> AttemptRow:
         message_id=attempt.message_id or None,
         contradicted=json.dumps(list(attempt.contradicted)),
         scored=attempt.scored,
+        feedback_sent=attempt.feedback_sent,
     )

@@ -28,7 +28,7 @@ from bot.storage.convert import (
 )
 from bot.storage.engine import make_engine, writer
 from bot.storage.migrate import migrate_engine
-from bot.storage.tables import AttemptRow, ChannelRow, NoticeRow, PostRow
+from bot.storage.tables import AttemptRow, ChannelRow, NoticeRow, PostRow, ThreadMarkRow
 
 log = logging.getLogger(__name__)
 
@@ -339,6 +339,15 @@ class SqlStore:
             ).first()
         return found is not None
 
+    def mark_feedback_sent(self, post_id: int, message_id: str) -> None:
+        """Record that the attempt of ``message_id`` on the post got its feedback."""
+        with self._write() as session:
+            session.execute(
+                update(AttemptRow)
+                .where(AttemptRow.post_id == post_id, AttemptRow.message_id == message_id)
+                .values(feedback_sent=True)
+            )
+
     def add_notice(self, channel: ChannelRef, text: str) -> None:
         """Keep a message for the channel's admins until their next command."""
         channel_id = self._channel(channel).id
@@ -392,6 +401,42 @@ class SqlStore:
             if row is None:
                 return []
             return progress.leaderboard(session, row.id, since, limit, timezone, self._clock())
+
+    def open_posts(self, platform: str, since: datetime) -> list[Post]:
+        """Posted, unrevealed, unskipped posts of ``platform`` created at or after ``since``."""
+        with self._read() as session:
+            return self._posts(
+                session,
+                ChannelRow.platform == platform,
+                PostRow.message_id.is_not(None),
+                PostRow.revealed_at.is_(None),
+                PostRow.skipped.is_(False),
+                PostRow.created_at >= since,
+            )
+
+    def thread_mark(self, post_id: int) -> str:
+        """The id of the last thread message answer catch-up read for the post ("" if none)."""
+        with self._read() as session:
+            row = session.get(ThreadMarkRow, post_id)
+            return row.message_id if row else ""
+
+    def set_thread_mark(self, post_id: int, message_id: str, now: datetime) -> None:
+        """Record how far answer catch-up read the post's thread (last writer wins: each
+        writer has read everything up to its mark)."""
+        change = (
+            update(ThreadMarkRow)
+            .where(ThreadMarkRow.post_id == post_id)
+            .values(message_id=message_id, marked_at=now)
+        )
+        try:
+            with self._write() as session:
+                if cast(CursorResult[object], session.execute(change)).rowcount == 0:
+                    session.add(
+                        ThreadMarkRow(post_id=post_id, message_id=message_id, marked_at=now)
+                    )
+        except IntegrityError:  # another instance inserted it meanwhile
+            with self._write() as session:
+                session.execute(change)
 
     def ping(self) -> None:
         """Raise if the database cannot be reached (health checks)."""

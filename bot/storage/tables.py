@@ -115,6 +115,8 @@ class AttemptRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     contradicted: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     scored: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    feedback_sent: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False from storing until the member's feedback was sent: a reprocessing sends it."""
 
 
 class NoticeRow(Base):
@@ -150,3 +152,16 @@ class InboxRow(Base):
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     tries: Mapped[int] = mapped_column(Integer, default=1)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+
+
+class ThreadMarkRow(Base):
+    """How far answer catch-up has read a post's thread (``bot.core.catchup``): the id of
+    the last message read, so the next run starts after it."""
+
+    __tablename__ = "thread_marks"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    message_id: Mapped[str] = mapped_column(String(128))
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -148,3 +148,26 @@ async def test_a_delivery_that_keeps_failing_is_given_up(stores: dict[str, SqlIn
     assert handler.fail == 100 - MAX_TRIES and not handler.done
     clock.now += 2 * LEASE
     assert await a.sweep() == 0
+
+
+async def test_a_backlog_waiting_in_the_sweep_is_renewed_so_a_redelivery_does_not_run_it_twice(
+    stores: dict[str, SqlInbox],
+) -> None:
+    clock, hold = Clock(), asyncio.Event()
+    dead = inbox(stores["a"], Handler(), clock)
+    keys = [f"Ev{n}" for n in range(12)]  # more than the sweep processes at once
+    for key in keys:
+        await dead.receive(delivery(clock, key))
+    clock.now += LEASE + timedelta(seconds=1)
+    slow = Handler(hold=hold)
+    b = inbox(stores["b"], slow, clock)
+    sweeping = asyncio.create_task(b.sweep())
+    for _ in range(20):
+        await asyncio.sleep(0.05)  # the sweep claims all, starts 8, the rest wait
+    for _ in range(3):
+        clock.now += LEASE * 0.75
+        await b.renew()
+        assert [await b.receive(delivery(clock, key)) for key in keys] == [False] * 12
+    hold.set()
+    assert await sweeping == 12
+    assert slow.done == dict.fromkeys(keys, 1)

@@ -52,6 +52,7 @@ class Call:
     method: str
     path: str
     body: Any
+    query: dict[str, str] = field(default_factory=dict)
 
 
 def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -137,6 +138,9 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.query: dict[str, str] = {}
+        self.resumable = True
+        """Whether a RESUME after a dropped connection is accepted (else: identify again)."""
+        self.identified = 0
 
     # ----- server ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -168,7 +172,7 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
         body = await request.json() if request.can_read_body else None
-        self.calls.append(Call(request.method, path, body))
+        self.calls.append(Call(request.method, path, body, dict(request.query)))
         self.query = dict(request.query)
         status, payload = self._answer(request.method, path.split("/")[1:], body)
         if payload is None:
@@ -263,6 +267,32 @@ class FakeDiscord:
         self.messages[message["id"]] = message
         return message
 
+    def member_message(
+        self, channel_id: str, content: str, *, user_id: int = MEMBER_ID, bot: bool = False
+    ) -> dict[str, Any]:
+        """A message someone posts in a channel or thread, kept in its history as a REST
+        message object (no ``member``, no ``guild_id``); no gateway event is sent for it."""
+        message = {
+            "id": self.next_id(),
+            "channel_id": channel_id,
+            "author": user(user_id, "Ada" if user_id == MEMBER_ID else "Other", bot=bot),
+            "content": content,
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": "@everyone" in content,
+            "mentions": [user(BOT_ID, "qotd", bot=True)] if f"<@{BOT_ID}>" in content else [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "components": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+        }
+        self.messages[message["id"]] = message
+        return message
+
     def _history(self, channel_id: str, query: dict[str, str]) -> list[dict[str, Any]]:
         """GET /channels/{id}/messages: newest first; with ``after``, the ``limit`` messages
         right after it. A message a thread was started from carries that ``thread``."""
@@ -326,9 +356,20 @@ class FakeDiscord:
             if data["op"] == 1:
                 await ws.send_json({"op": 11})
             elif data["op"] == 2:
+                self.identified += 1
                 await self._send(ws, "READY", self._ready())
                 await self._send(ws, "GUILD_CREATE", guild())
+            elif data["op"] == 6 and self.resumable:
+                await self._send(ws, "RESUMED", {})
+            elif data["op"] == 6:
+                await ws.send_json({"op": 9, "d": False})  # invalid session: identify again
         return ws
+
+    async def drop(self) -> None:
+        """Close the gateway connection, as a network blip or a Discord restart does."""
+        for ws in self._sockets:
+            await ws.close()
+        self._sockets.clear()
 
     def _ready(self) -> dict[str, Any]:
         return {
@@ -475,35 +516,23 @@ class Bot:
     async def say(
         self, channel_id: str, content: str, *, user_id: int = MEMBER_ID, mention_bot: bool = False
     ) -> str:
-        """A member posts ``content`` in a channel or thread; returns the message id."""
-        message_id = self.fake.next_id()
+        """A member posts ``content`` in a channel or thread (kept in its history, as Discord
+        does, and pushed to the bot); returns the message id."""
+        message = self.fake.member_message(channel_id, content, user_id=user_id)
+        message["mentions"] = [user(BOT_ID, "qotd", bot=True)] if mention_bot else []
         await self.fake.dispatch(
             "MESSAGE_CREATE",
             {
-                "id": message_id,
-                "channel_id": channel_id,
+                **message,
                 "guild_id": str(GUILD_ID),
-                "author": user(user_id, "Ada"),
                 "member": {
                     k: v
                     for k, v in member(user_id, "Ada", MEMBER_PERMISSIONS).items()
                     if k not in ("user", "permissions")
                 },
-                "content": content,
-                "timestamp": TIMESTAMP,
-                "edited_timestamp": None,
-                "tts": False,
-                "mention_everyone": "@everyone" in content,
-                "mentions": [user(BOT_ID, "qotd", bot=True)] if mention_bot else [],
-                "mention_roles": [],
-                "attachments": [],
-                "embeds": [],
-                "pinned": False,
-                "type": 0,
-                "flags": 0,
             },
         )
-        return message_id
+        return str(message["id"])
 
 
 @asynccontextmanager

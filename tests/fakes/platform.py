@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core.model import ChannelRef, MessageRef, Reply, UserRef
+from bot.core.model import ChannelRef, IncomingMessage, MessageRef, Reply, ThreadPage, UserRef
 
 
 @dataclass
@@ -70,3 +70,46 @@ class RecordingPlatform:
     def of(self, kind: str) -> list[Sent]:
         """The calls of one kind."""
         return [s for s in self.sent if s.kind == kind]
+
+
+@dataclass
+class ThreadedPlatform(RecordingPlatform):
+    """A RecordingPlatform whose question threads can be read back (the ThreadReader port).
+
+    ``threads`` holds what was said in each thread, members' and bots' messages alike, as
+    the platform keeps them whether the bot was listening or not; ``reads`` records each
+    ``thread_messages`` call as (thread id, after, limit).
+    """
+
+    threads: dict[str, list[tuple[IncomingMessage, bool]]] = field(default_factory=dict)
+    reads: list[tuple[str, str, int]] = field(default_factory=list)
+    _said: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def say(
+        self,
+        thread: MessageRef,
+        user: UserRef,
+        text: str,
+        *,
+        bot: bool = False,
+        mentions_bot: bool = False,
+    ) -> IncomingMessage:
+        """Someone posts ``text`` in the thread (the bot hears it only if the test says so)."""
+        ref = MessageRef(thread.channel, f"t{next(self._said):05d}", thread.thread_id)
+        message = IncomingMessage(
+            thread.channel, user, text, message=ref, thread=thread, mentions_bot=mentions_bot
+        )
+        self.threads.setdefault(thread.thread_id, []).append((message, bot))
+        return message
+
+    async def thread_messages(self, thread: MessageRef, after: str, limit: int) -> ThreadPage:
+        self.reads.append((thread.thread_id, after, limit))
+        said = self.threads.get(thread.thread_id, [])
+        ids = [m.message.message_id for m, _ in said if m.message]
+        start = ids.index(after) + 1 if after in ids else 0
+        chunk = said[start : start + limit]
+        return ThreadPage(
+            messages=tuple(m for m, bot in chunk if not bot),
+            last=ids[start + len(chunk) - 1] if chunk else "",
+            more=start + len(chunk) < len(said),
+        )

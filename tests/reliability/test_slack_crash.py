@@ -4,95 +4,40 @@ Bolt acknowledges events before its listeners run (``process_before_response=Fal
 only what was committed before the acknowledgement survives a kill. Members answer in 30
 question threads; the process is killed after 200 acknowledgements and started again; Slack
 (the test) resends what was not acknowledged and, as after lost acknowledgements, some of
-what was. Then the database and the fake Slack are counted.
+what was. Then the database and the fake Slack are counted: an answer stored whose member
+was never told the feedback counts as lost.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import socket
-import sys
-import time
-from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import ClientError
-from sqlalchemy import create_engine, func, select
 
 from adapters.slack.settings import EVENTS_PATH
-from bot.content.bank import load_bank
-from bot.core.model import ChannelRef, MessageRef, Schedule
-from bot.storage.sql_store import SqlStore
-from bot.storage.tables import AttemptRow, InboxRow
-from tests.slack.fake_slack import SECRET, TEAM, FakeSlack, Signer
+from tests.reliability.slack_run import (
+    THREADS,
+    Launcher,
+    answer,
+    event_id,
+    held,
+    question_threads,
+    settled,
+)
+from tests.slack.fake_slack import FakeSlack, Signer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-ROOT = Path(__file__).resolve().parents[2]
-THREADS = 30
 ANSWERS = 600
 KILL_AFTER_ACKS = 200
 CONCURRENCY = 16
 REDELIVERED_ACKED = 50
-LEASE_SECONDS = 5
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def question_ts(n: int) -> str:
-    return f"1764000000.1{n:05d}"
-
-
-def question_threads(url: str) -> None:
-    """THREADS paused channels, each with a question of the shipped bank posted in them."""
-    items = load_bank().answered
-    store = SqlStore(url)
-    for n in range(THREADS):
-        channel = ChannelRef("slack", TEAM, f"C0THREAD{n}")
-        store.set_schedule(channel, Schedule(paused=True))
-        item = items[n % len(items)]
-        post = store.claim_post(channel, "2026-12-02", item.id, 0, store._clock(), None)
-        assert post is not None
-        store.set_post_message(post.id, MessageRef(channel, question_ts(n), question_ts(n)))
-    store.close()
-
-
-def answer(i: int) -> dict[str, Any]:
-    """Member ``U0M{i}``'s answer in thread ``i % THREADS`` (one answer per member)."""
-    n = i % THREADS
-    return {
-        "type": "message",
-        "channel": f"C0THREAD{n}",
-        "channel_type": "channel",
-        "user": f"U0M{i}",
-        "text": f"Answer {i}: it is about attention, training and the model's weights.",
-        "ts": f"1764000100.{i:06d}",
-        "thread_ts": question_ts(n),
-    }
-
-
-@dataclass
-class SlackProcess:
-    """One ``python -m bot run slack --http`` child."""
-
-    process: asyncio.subprocess.Process
-    port: int
-
-    def kill(self) -> None:
-        if self.process.returncode is None:
-            os.kill(self.process.pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -104,49 +49,13 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def start_bot(
+async def launcher(
     fake: FakeSlack, database_url: str, tmp_path: Path, embedding_cache_dir: Path
-) -> AsyncIterator[Callable[[str], Any]]:
-    """Start the real runner (``await start_bot("bot-a")``) with the shipped settings."""
-    started: list[SlackProcess] = []
-
-    async def start(instance: str) -> SlackProcess:
-        port = free_port()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "HF_HUB_OFFLINE": "1",
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": f"{fake.url}api/",
-            "SLACK_HOST": "127.0.0.1",
-            "SLACK_PORT": str(port),
-            "QOTD_DATABASE_URL": database_url,
-            "QOTD_CACHE_DIR": str(embedding_cache_dir),
-            "QOTD_RATE_LIMIT_PER_MINUTE": "0",
-            "QOTD_INSTANCE_ID": instance,
-            "QOTD_INBOX_LEASE_SECONDS": str(LEASE_SECONDS),
-            "QOTD_LOG_LEVEL": "WARNING",
-        }
-        path = tmp_path / f"{instance}-{len(started)}.log"
-        log = path.open("ab")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "slack", "--http",
-            cwd=tmp_path, env=env, stdout=log, stderr=log,
-        )  # fmt: skip
-        bot = SlackProcess(process, port)
-        started.append(bot)
-        deadline = time.monotonic() + 120
-        while b"listening on" not in path.read_bytes():
-            assert process.returncode is None, path.read_text()
-            assert time.monotonic() < deadline, "the Slack process did not start"
-            await asyncio.sleep(0.2)
-        return bot
-
-    yield start
-    for bot in started:
-        bot.kill()
-        await bot.process.wait()
+) -> AsyncIterator[Launcher]:
+    """Starts the real runner with the shipped settings; kills what it started at the end."""
+    started = Launcher(fake, database_url, tmp_path, embedding_cache_dir)
+    yield started
+    await started.stop_all()
 
 
 async def deliver(
@@ -161,7 +70,7 @@ async def deliver(
     async def one(i: int) -> None:
         async with bound:
             try:
-                status, _ = await slack.event(answer(i), f"Ev{i:05d}", headers=headers)
+                status, _ = await slack.event(answer(i), event_id(i), headers=headers)
             except (TimeoutError, ClientError, OSError):
                 status = 0
         if status == 200:
@@ -174,24 +83,12 @@ async def deliver(
     return acked, failed
 
 
-def counts(url: str) -> tuple[Counter[str], int]:
-    """Attempts stored per Slack message ts, and inbox records not yet processed."""
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        stored = Counter(str(ts) for ts in connection.scalars(select(AttemptRow.message_id)))
-        open_records = connection.scalar(
-            select(func.count()).select_from(InboxRow).where(InboxRow.done_at.is_(None))
-        )
-    engine.dispose()
-    return stored, int(open_records or 0)
-
-
 @pytest.mark.parametrize("restart_as", ["bot-b", "bot-a"], ids=["other-name", "same-name"])
 async def test_sigkill_mid_burst_loses_no_acknowledged_answer_and_answers_none_twice(
-    fake: FakeSlack, database_url: str, start_bot: Callable[[str], Any], restart_as: str
+    fake: FakeSlack, database_url: str, launcher: Launcher, restart_as: str
 ) -> None:
     question_threads(database_url)
-    bot = await start_bot("bot-a")
+    bot = await launcher.start("bot-a")
 
     def kill_when_due(count: int) -> None:
         if count == KILL_AFTER_ACKS:
@@ -199,35 +96,31 @@ async def test_sigkill_mid_burst_loses_no_acknowledged_answer_and_answers_none_t
 
     acked, lost = await deliver(bot.port, list(range(ANSWERS)), kill_when_due, {})
     assert await bot.process.wait() == -signal.SIGKILL and lost, "not killed mid-burst"
-    after_kill, unprocessed = counts(database_url)
-    processed_before_kill = sum(1 for i in acked if after_kill[answer(i)["ts"]])
+    before = held(database_url, fake)
 
     # Under another name the dead run's claims are taken once the lease is over; under the
     # same name (a stable QOTD_INSTANCE_ID) at once, as its own orphans.
-    restarted = await start_bot(restart_as)
+    restarted = await launcher.start(restart_as)
     again = sorted(lost) + random.Random(13).sample(sorted(acked), REDELIVERED_ACKED)
     _, lost_again = await deliver(restarted.port, again, lambda _: None, RETRY)
     assert not lost_again
-    for _ in range(360):  # until every record is processed, at most 3 minutes
-        stored, still_open = counts(database_url)
-        if not still_open:
-            break
-        await asyncio.sleep(0.5)
-    await asyncio.sleep(2)  # let the last ephemerals reach the fake
+    now = await settled(database_url, fake, ANSWERS)
 
-    ts = {i: answer(i)["ts"] for i in range(ANSWERS)}
-    assert still_open == 0
-    assert [i for i in acked if stored[ts[i]] != 1] == []  # no acknowledged answer lost
-    assert set(stored) == set(ts.values()) and set(stored.values()) == {1}
-    feedback = Counter(str(body["user"]) for body in fake.called("chat.postEphemeral"))
-    assert max(feedback.values()) == 1  # nobody told twice
-    without = [i for i in range(ANSWERS) if feedback[f"U0M{i}"] == 0]
+    stored_before = sum(1 for i in acked if before.stored[str(answer(i)["ts"])])
+    window = before.in_the_window()
     print(
         f"\n{database_url.split(':')[0]}, restarted as {restart_as}: {ANSWERS} answers over "
-        f"{THREADS} threads, SIGKILL after {len(acked)} acks, "
-        f"{len(acked) - processed_before_kill} of them not yet stored "
-        f"({unprocessed} inbox records open); {len(lost)} unacknowledged; redelivered "
-        f"{len(again)} incl. {REDELIVERED_ACKED} acknowledged; stored {sum(stored.values())}, "
-        f"0 twice; feedback once to {ANSWERS - len(without)}, to {len(without)} never "
-        "(stored, killed before the feedback)"
+        f"{THREADS} threads, SIGKILL after {len(acked)} acks, {len(acked) - stored_before} of "
+        f"them not yet stored ({before.open_records} inbox records open, "
+        f"{before.without_feedback} stored without feedback recorded, {len(window)} of them "
+        f"told); {len(lost)} unacknowledged; redelivered {len(again)} incl. "
+        f"{REDELIVERED_ACKED} acknowledged; stored {sum(now.stored.values())}; feedback to "
+        f"{len(now.feedback)}; lost {len(now.lost(sorted(acked)))}, told twice "
+        f"{len(now.told_twice())}"
     )
+    assert now.open_records == 0 and now.without_feedback == 0
+    # No acknowledged answer lost: stored, and its member told the feedback.
+    assert now.lost(sorted(acked)) == [] and now.lost(range(ANSWERS)) == []
+    assert set(now.stored.values()) == {1} and len(now.stored) == ANSWERS
+    # Told twice only who was told in the instant between Slack's OK and its record.
+    assert set(now.told_twice()) <= window

@@ -55,6 +55,8 @@ class FakeSlack:
         self.scopes = SCOPES
         self.channel_info: dict[str, Any] = {"is_member": True, "is_private": False}
         self.history: dict[str, list[dict[str, Any]]] = {}
+        self.replies: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """Thread replies by (channel, thread_ts), oldest first."""
         self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.acks: list[dict[str, Any]] = []
         self._ts = itertools.count(100)
@@ -100,6 +102,24 @@ class FakeSlack:
     def remember(self, channel: str, message: dict[str, Any]) -> None:
         """Add a top-level message to the channel's history."""
         self.history.setdefault(channel, []).append(message)
+
+    def reply(
+        self, channel: str, thread_ts: str, user: str, text: str, **extra: Any
+    ) -> dict[str, Any]:
+        """Someone replies in a thread (no event is sent): kept as conversations.replies
+        returns it. ``extra`` adds fields such as ``bot_id`` or ``subtype``."""
+        message = {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "team": TEAM,
+            "ts": f"1764000000.000{next(self._ts)}",
+            "thread_ts": thread_ts,
+            "parent_user_id": BOT_USER,
+            **extra,
+        }
+        self.replies.setdefault((channel, thread_ts), []).append(message)
+        return message
 
     @staticmethod
     def bot_message(body: dict[str, Any], ts: str, bot_id: str = "BQOTD") -> dict[str, Any]:
@@ -153,11 +173,17 @@ class FakeSlack:
             }
         if method == "chat.postMessage":
             ts = f"1764000000.000{next(self._ts)}"
-            if not body.get("thread_ts"):
-                self.remember(str(body.get("channel")), self.bot_message(body, ts))
+            channel, thread_ts = str(body.get("channel")), str(body.get("thread_ts") or "")
+            if thread_ts:
+                message = {**self.bot_message(body, ts), "thread_ts": thread_ts}
+                self.replies.setdefault((channel, thread_ts), []).append(message)
+            else:
+                self.remember(channel, self.bot_message(body, ts))
             return {"ok": True, "channel": body.get("channel"), "ts": ts}
         if method == "conversations.history":
             return self._history(body)
+        if method == "conversations.replies":
+            return self._replies(body)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1764000000.000{next(self._ts)}"}
         if method == "users.info":
@@ -189,6 +215,37 @@ class FakeSlack:
         return {
             "ok": True,
             "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _replies(self, query: dict[str, Any]) -> dict[str, Any]:
+        """conversations.replies: the parent message first on every page, then the replies
+        newer than ``oldest`` (exclusive unless ``inclusive``), oldest first, paged by
+        ``limit``/``cursor`` as the documented method does."""
+        channel, ts = str(query.get("channel")), str(query.get("ts"))
+        parent = next((m for m in self.history.get(channel, []) if m["ts"] == ts), None)
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        oldest = float(query.get("oldest") or 0)
+        inclusive = str(query.get("inclusive")) in ("1", "true", "True")
+        newer = [
+            m
+            for m in self.replies.get((channel, ts), [])
+            if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)
+        ]
+        start = int(query.get("cursor") or 0)
+        limit = int(query.get("limit") or 1000)
+        page = newer[start : start + limit]
+        more = start + limit < len(newer)
+        thread = {
+            **parent,
+            "thread_ts": ts,
+            "reply_count": len(self.replies.get((channel, ts), [])),
+        }
+        return {
+            "ok": True,
+            "messages": [thread, *page],
             "has_more": more,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
