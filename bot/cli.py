@@ -7,6 +7,7 @@ import importlib
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -164,7 +165,15 @@ def explain(
         if as_json:
             typer.echo(json.dumps(explain_json(result), ensure_ascii=False))
         else:
-            reply = replies.explain(ask, result.matches, result.abstained, result.nearest_topics)
+            reply = replies.explain(
+                ask,
+                result.matches,
+                result.abstained,
+                result.nearest_topics,
+                weak=result.weak,
+                missing=result.missing,
+                related=result.related,
+            )
             typer.echo(render(reply) + "\n")
 
 
@@ -184,6 +193,9 @@ def explain_json(result: Any) -> dict[str, Any]:
             for m in result.matches
         ],
         "nearest_topics": list(result.nearest_topics),
+        "weak": result.weak,
+        "missing": list(result.missing),
+        "related": [m.item.id for m in result.related],
     }
 
 
@@ -287,6 +299,10 @@ def bench(
     instances: Annotated[str, typer.Option("--instances", help="Instance counts.")] = "1,3",
     repeat: Annotated[int, typer.Option("--repeat", help="Ticks timed per size.")] = 5,
     backends: Annotated[str, typer.Option("--backends")] = "postgresql,sqlite",
+    quality_only: Annotated[
+        bool, typer.Option("--quality-only", help="Only the explain quality section.")
+    ] = False,
+    bank: Annotated[Path | None, typer.Option("--bank", help="Bank directory.")] = None,
 ) -> None:
     """Benchmark explain and grading quality against baselines, and speed at scale."""
     if channels:
@@ -305,7 +321,8 @@ def bench(
         return
     from bot.bench.report import DEFAULT_SIZES, render, run_bench
 
-    result = run_bench(sizes or ([2_000] if quick else list(DEFAULT_SIZES)), quick)
+    sizes = sizes or ([2_000] if quick else list(DEFAULT_SIZES))
+    result = run_bench(sizes, quick, quality_only=quality_only, bank=bank)
     typer.echo(json.dumps(result, indent=2) if as_json else render(result))
 
 

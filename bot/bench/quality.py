@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -94,3 +94,26 @@ def compare(
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Per system, per split, the quality figures."""
     return {name: split_reports(evaluation.run(search, cases)) for name, search in systems.items()}
+
+
+def authored_sets(rows: Sequence[dict[str, Any]]) -> dict[str, list[evaluation.DevAsk]]:
+    """The asks of tests/data/explain_authored_*.yaml by ``split``: 'new-dev', 'new-heldout'."""
+    cases = evaluation.parse_dev_set(rows)
+    return {
+        "new-dev": [c for c in cases if not c.held_out],
+        "new-heldout": [c for c in cases if c.held_out],
+    }
+
+
+def compare_sets(
+    systems: dict[str, Search], sets: Mapping[str, Sequence[evaluation.DevAsk]]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Per system, the overall figures of each labelled set (empty sets are left out)."""
+    return {
+        name: {
+            label: asdict(evaluation.report(evaluation.run(search, cases)))
+            for label, cases in sets.items()
+            if cases
+        }
+        for name, search in systems.items()
+    }

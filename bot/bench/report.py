@@ -3,6 +3,7 @@ benchmarks/bench.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import statistics
@@ -87,9 +88,15 @@ def cold_start(cache: str, repeats: int) -> dict[str, float]:
 
 
 def run_bench(
-    sizes: Sequence[int] = DEFAULT_SIZES, quick: bool = False, ann: str = "faiss"
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    quick: bool = False,
+    ann: str = "faiss",
+    *,
+    quality_only: bool = False,
+    bank: Path | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the benchmark, as a JSON-ready dict."""
+    """Every figure of the benchmark, as a JSON-ready dict (``quality_only``: explain quality
+    alone, e.g. to compare two banks given as ``bank``)."""
     from bot.content.bank import load_bank
     from bot.embeddings import SentenceTransformerEmbedder
 
@@ -97,13 +104,25 @@ def run_bench(
     start = time.perf_counter()
     embedder = SentenceTransformerEmbedder()
     result["model_load_s"] = time.perf_counter() - start
-    items = [i for i in load_bank().items if not i.is_prompt]
+    items = [i for i in load_bank(bank).items if not i.is_prompt]
     cases = evaluation.parse_dev_set(yaml.safe_load((DATA / "explain_dev.yaml").read_text()))
     if quick:  # a small slice: the items of the first asks, and a few off-topic asks
         wanted = list(dict.fromkeys(c.expected for c in cases if c.expected))[:QUICK_ITEMS]
         items = [i for i in items if i.id in wanted]
         off_topic = [c for c in cases if c.expected is None][:QUICK_OFF_TOPIC]
         cases = [c for c in cases if c.expected in wanted] + off_topic
+    authored_rows = [
+        row
+        for path in sorted(DATA.glob("explain_authored_*.yaml"))
+        for row in yaml.safe_load(path.read_text()) or []
+    ]
+    ids = {i.id for i in items}
+    new_sets = {  # an ask for an item this bank lacks should be declined: it is off-topic here
+        label: [c if c.expected in ids else dataclasses.replace(c, expected=None) for c in asks]
+        for label, asks in quality.authored_sets(authored_rows).items()
+    }
+    if quick:
+        new_sets = {label: asks[:QUICK_OFF_TOPIC] for label, asks in new_sets.items()}
     with tempfile.TemporaryDirectory() as cache:
         start = time.perf_counter()
         vectors = cached_item_vectors(items, embedder, cache)
@@ -119,6 +138,9 @@ def run_bench(
             "dense-question": quality.calibrated(dense.items, dense.scores, cases),
         }
         result["quality"] = quality.compare(systems, cases)
+        result["quality_new"] = quality.compare_sets(systems, new_sets)
+        if quality_only:
+            return result
         rows = yaml.safe_load((DATA / "grading_dev.yaml").read_text())
         if quick:  # member-length answers only: the figure the grading target is about
             pairs = grading_auc.grading_pairs(
@@ -159,10 +181,14 @@ def render(result: dict[str, Any]) -> str:
     """The benchmark as plain-text tables."""
     m = result["machine"]
     lines = [f"machine: {m['cpus']} CPUs, {m['cpu']}, {m['ram_gb']} GB RAM, Python {m['python']}"]
-    lines += ["", "explain quality (R@1 / R@3 / MRR on asks that mean an item; abstention on all)"]
+    lines += [
+        "",
+        "explain quality on the old asks, tests/data/explain_dev.yaml (R@1 / R@3 / MRR on asks "
+        "that mean an item; abstention on all; weak = answered but labelled a weak match)",
+    ]
     lines.append(
         f"{'system':<15}{'split':<12}{'asks':>5}{'R@1':>7}{'R@3':>7}{'MRR':>7}"
-        f"{'answered':>10}{'declined':>10}{'abst.prec':>10}"
+        f"{'answered':>10}{'declined':>10}{'abst.prec':>10}{'weak':>7}"
     )
     for system, splits in result["quality"].items():
         for split, r in splits.items():
@@ -171,7 +197,28 @@ def render(result: dict[str, Any]) -> str:
                 f"{_f(r['recall_at_3']):>7}{_f(r['mrr']):>7}{_f(r['answered']):>10}"
                 f"{_f(r['declined']) if split == 'all' else '-':>10}"
                 f"{_f(r['abstention_precision']) if split == 'all' else '-':>10}"
+                f"{_f(r.get('weak', 0.0)):>7}"
             )
+    if result.get("quality_new"):
+        lines += [
+            "",
+            "explain quality on the asks for the authored items (tests/data/explain_authored_*);",
+            "weak = on-topic asks labelled a weak match; honest = off-topic asks declined or "
+            "labelled weak",
+        ]
+        lines.append(
+            f"{'system':<15}{'set':<12}{'asks':>5}{'R@1':>7}{'R@3':>7}{'MRR':>7}"
+            f"{'answered':>10}{'weak':>7}{'honest':>8}"
+        )
+        for system, sets in result["quality_new"].items():
+            for label, r in sets.items():
+                lines.append(
+                    f"{system:<15}{label:<12}{r['asks']:>5}{_f(r['recall_at_1']):>7}"
+                    f"{_f(r['recall_at_3']):>7}{_f(r['mrr']):>7}{_f(r['answered']):>10}"
+                    f"{_f(r['weak']):>7}{_f(r['honest_off_topic']):>8}"
+                )
+    if "grading" not in result:  # --quality-only
+        return "\n".join(lines)
     g = result["grading"]
     lines += [
         "",

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.content.anki import write_deck
+from bot.content.authored import AUTHORED_SOURCE, DEFAULT_AUTHORED_DIR, read_authored
 from bot.content.bank import DEFAULT_BANK_DIR, load_bank, write_bank
 from bot.content.export import FORMATS
 from bot.content.importer import DEFAULT_OVERRIDES, import_sources, load_overrides
@@ -36,9 +37,20 @@ def import_command(
     overrides: Annotated[
         Path, typer.Option("--overrides", help="Hand-fixes applied after import.")
     ] = DEFAULT_OVERRIDES,
+    authored: Annotated[
+        Path, typer.Option("--authored", help="The team's own items (source: qotd) to add.")
+    ] = DEFAULT_AUTHORED_DIR,
 ) -> None:
-    """Parse the source pages, merge paraphrased questions and write the bank YAML files."""
-    result = import_sources(sources, _embedder(), load_overrides(overrides))
+    """Parse the source pages, merge paraphrased questions, add the authored items and write
+    the bank YAML files."""
+    entries, problems = read_authored(authored)
+    try:
+        if problems:
+            raise ContentError(problems)
+        result = import_sources(sources, _embedder(), load_overrides(overrides), entries)
+    except ContentError as exc:
+        typer.echo(f"{exc}\nNothing was written.", err=True)
+        raise typer.Exit(1) from exc
     for event in result.merges:
         typer.echo(
             f"merged ({event.score:.2f}) {event.folded.source}: {event.folded.question!r}\n"
@@ -46,11 +58,17 @@ def import_command(
         )
     for key in result.unused_overrides:
         typer.echo(f"warning: override {key!r} matches no item", err=True)
+    for skipped in result.skipped:
+        typer.echo(f"warning: {skipped}", err=True)
+    for item_id, given, kept in result.downgraded:
+        typer.echo(f"difficulty of {item_id!r}: {given} -> {kept} (the answer is too short)")
     written = write_bank(result.items, out)
     prompts = sum(item.is_prompt for item in result.items)
+    own = sum(item.source == AUTHORED_SOURCE for item in result.items)
     typer.echo(
         f"wrote {len(result.items)} items ({len(result.items) - prompts} answered, {prompts} "
-        f"prompts, {len(result.merges)} merged questions) to {len(written)} files in {out}"
+        f"prompts, {own} authored, {len(result.merges)} merged questions) to {len(written)} "
+        f"files in {out}"
     )
 
 
@@ -58,9 +76,12 @@ def import_command(
 def lint(
     bank: BankOption = DEFAULT_BANK_DIR,
     fast: Annotated[bool, typer.Option(help="Skip the near-duplicate check (no model).")] = False,
+    authored: Annotated[
+        Path, typer.Option("--authored", help="The team's own items, checked too.")
+    ] = DEFAULT_AUTHORED_DIR,
 ) -> None:
     """Check the bank; exits 1 and lists the problems if there are any."""
-    problems = lint_bank(bank, None if fast else _embedder())
+    problems = lint_bank(bank, None if fast else _embedder(), authored=authored)
     if problems:
         for problem in problems:
             typer.echo(str(problem))

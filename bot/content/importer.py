@@ -10,11 +10,12 @@ from typing import Any
 
 import yaml
 
+from bot.content.formulas import render_formulas
 from bot.content.keypoints import extract_key_points
-from bot.content.merge import Group, MergeEvent, merge_questions
+from bot.content.merge import Group, MergeEvent, embed, merge_questions
 from bot.content.parsers import parse_source
-from bot.content.schema import LIST_KEYS
-from bot.content.tagging import guess_difficulty, guess_topic, slugify
+from bot.content.schema import LIST_KEYS, ContentError, Entry, Problem
+from bot.content.tagging import fit_difficulty, guess_difficulty, guess_topic, slugify
 from bot.core.model import Difficulty, Item
 from bot.core.ports import Embedder
 
@@ -22,6 +23,11 @@ DEFAULT_OVERRIDES = Path(__file__).resolve().parents[2] / "content" / "overrides
 """Hand-fixes applied on every import, so re-importing reproduces the committed bank."""
 
 OVERRIDABLE = frozenset({"question", "answer", "topic", "difficulty", *LIST_KEYS})
+AUTHORED_DUPLICATE = 0.85
+"""Question cosine at which an authored item repeats an imported one (lint's near-duplicate
+threshold): authored questions are written on purpose, so 'Why does beam search often produce
+worse text than sampling?' (0.80 to 'How does beam search improve text generation compared to
+greedy decoding?') is a question of its own, not a paraphrase to fold as pages are at 0.80."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,26 @@ class ImportResult:
     items: tuple[Item, ...]
     merges: tuple[MergeEvent, ...]
     unused_overrides: tuple[str, ...]
+    skipped: tuple[Skipped, ...] = ()
+    """Authored items left out because an imported item already asks their question."""
+    downgraded: tuple[tuple[str, str, str], ...] = ()
+    """(id, difficulty given, difficulty kept) where the answer is too short for the rating."""
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An authored item that repeats an imported question (``related`` ids are redirected)."""
+
+    entry: Entry
+    duplicate_of: str
+    score: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.entry.file}:{self.entry.line}: skipped authored {self.entry.item.id!r}: "
+            f"an imported item asks the same question ({self.duplicate_of!r}, similarity "
+            f"{self.score:.2f}); delete it or reword it to ask something else"
+        )
 
 
 def load_overrides(path: Path) -> dict[str, dict[str, Any]]:
@@ -60,7 +86,7 @@ def _item(group: Group, item_id: str, ids: Sequence[str]) -> Item:
         id=item_id,
         question=first.question,
         answer=first.answer,
-        key_points=tuple(extract_key_points(first.answer)) if first.answer else (),
+        key_points=tuple(extract_key_points(render_formulas(first.answer))) if first.answer else (),
         topic=guess_topic(first.question, first.section),
         difficulty=guess_difficulty(first.question, first.answer, first.section, first.level),
         source=first.source,
@@ -87,16 +113,85 @@ def apply_override(item: Item, fields: Mapping[str, Any]) -> Item:
     return dataclasses.replace(item, **changes)
 
 
+def clean_item(item: Item) -> Item:
+    """The item as members should read it: formulas as Unicode text, and a difficulty its
+    answer is deep enough for."""
+    return dataclasses.replace(
+        item,
+        question=render_formulas(item.question),
+        answer=render_formulas(item.answer),
+        key_points=tuple(render_formulas(p) for p in item.key_points),
+        alternate_questions=tuple(render_formulas(q) for q in item.alternate_questions),
+        alternate_answers=tuple(render_formulas(a) for a in item.alternate_answers),
+        difficulty=fit_difficulty(item.difficulty, item.answer),
+    )
+
+
+def add_authored(
+    imported: Sequence[Item], authored: Sequence[Entry], embedder: Embedder
+) -> tuple[list[Item], list[Skipped]]:
+    """The imported items followed by the authored ones that ask something new.
+
+    An authored id already used by an imported item is an error (ContentError, with file and
+    line); an authored question that an imported item asks too (question similarity at least
+    ``AUTHORED_DUPLICATE``) is skipped, and ``related`` ids naming it are redirected.
+    """
+    taken = {item.id: item for item in imported}
+    clashes = [
+        Problem(
+            str(e.file),
+            e.lines.get("id", e.line),
+            "error",
+            f"id {e.item.id!r} is already used by an item imported from "
+            f"{taken[e.item.id].source}; choose another id",
+        )
+        for e in authored
+        if e.item.id in taken
+    ]
+    if clashes:
+        raise ContentError(clashes)
+    if not authored:
+        return list(imported), []
+    heads = [(item.id, q) for item in imported for q in (item.question, *item.alternate_questions)]
+    known = embed(embedder, [q for _, q in heads])
+    new = embed(embedder, [e.item.question for e in authored])
+    skipped: list[Skipped] = []
+    if len(heads):
+        scores = new @ known.T
+        for row, entry in enumerate(authored):
+            best = int(scores[row].argmax())
+            if float(scores[row, best]) >= AUTHORED_DUPLICATE:
+                skipped.append(Skipped(entry, heads[best][0], float(scores[row, best])))
+    redirect = {s.entry.item.id: s.duplicate_of for s in skipped}
+    kept = [e.item for e in authored if e.item.id not in redirect]
+    kept = [
+        dataclasses.replace(i, related=tuple(dict.fromkeys(redirect.get(r, r) for r in i.related)))
+        for i in kept
+    ]
+    return [*imported, *kept], skipped
+
+
 def import_sources(
-    paths: Sequence[Path], embedder: Embedder, overrides: Mapping[str, Mapping[str, Any]]
+    paths: Sequence[Path],
+    embedder: Embedder,
+    overrides: Mapping[str, Mapping[str, Any]],
+    authored: Sequence[Entry] = (),
 ) -> ImportResult:
-    """Parse, merge and tag the source pages, then apply the overrides keyed by item id."""
+    """Parse, merge and tag the source pages, add the authored items, apply the overrides
+    keyed by item id, and clean every item (formulas, difficulty)."""
     raw = [question for path in sorted(paths) for question in parse_source(path)]
     forced = {k: str(v["fold_into"] or "") for k, v in overrides.items() if "fold_into" in v}
     groups, merges = merge_questions(raw, embedder, forced)
     ids = _ids(groups)
     items = [_item(group, item_id, ids) for group, item_id in zip(groups, ids, strict=True)]
+    items, skipped = add_authored(items, authored, embedder)
     used = {item.id for item in items} | {slugify(q.question) for q in raw}
     items = [apply_override(i, overrides[i.id]) if i.id in overrides else i for i in items]
     unused = tuple(sorted(key for key in overrides if key not in used))
-    return ImportResult(tuple(items), tuple(merges), unused)
+    cleaned = [clean_item(item) for item in items]
+    downgraded = tuple(
+        (old.id, old.difficulty.value, new.difficulty.value)
+        for old, new in zip(items, cleaned, strict=True)
+        if old.difficulty != new.difficulty
+    )
+    return ImportResult(tuple(cleaned), tuple(merges), unused, tuple(skipped), downgraded)

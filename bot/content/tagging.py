@@ -181,3 +181,44 @@ def guess_difficulty(question: str, answer: str, section: str = "", level: str =
     if re.match(r"^(what (is|are|does)|define)\b", text) and len(answer) < 450:
         return Difficulty.EASY
     return Difficulty.MEDIUM
+
+
+DEPTH_FLOORS = {Difficulty.HARD: (5, 90, 160), Difficulty.MEDIUM: (3, 40, 80)}
+"""(sentences, words, or words alone) an answer needs to be rated hard or medium: a
+two-sentence answer is an easy item whatever the question sounds like, unless its sentences
+are long (a 118-word comparison in two sentences is a medium one)."""
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+
+
+def answer_depth(answer: str) -> tuple[int, int]:
+    """(sentences, words) of an answer; each list item counts as one sentence."""
+    sentences = 0
+    for line in answer.splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        if _LIST_ITEM.match(text):
+            sentences += 1
+        else:
+            sentences += max(1, len(re.findall(r"[.!?](?=\s|$)", text)))
+    return sentences, len(answer.split())
+
+
+def depth_difficulty(answer: str) -> Difficulty:
+    """The highest difficulty the answer is deep enough for."""
+    sentences, words = answer_depth(answer)
+    for difficulty, (min_sentences, min_words, long_words) in DEPTH_FLOORS.items():
+        if (sentences >= min_sentences and words >= min_words) or words >= long_words:
+            return difficulty
+    return Difficulty.EASY
+
+
+_RANK = {Difficulty.EASY: 0, Difficulty.MEDIUM: 1, Difficulty.HARD: 2}
+
+
+def fit_difficulty(difficulty: Difficulty, answer: str) -> Difficulty:
+    """``difficulty`` lowered to what the answer's depth supports (prompts keep theirs)."""
+    if not answer.strip():
+        return difficulty
+    ceiling = depth_difficulty(answer)
+    return ceiling if _RANK[ceiling] < _RANK[difficulty] else difficulty

@@ -28,6 +28,8 @@ class Outcome:
     ranked: tuple[str, ...]
     top_score: float
     abstained: bool
+    weak: bool = False
+    """Answered, but labelled a weak match (shown as 'nearest', not as the answer)."""
 
     @property
     def rank(self) -> int | None:
@@ -51,6 +53,10 @@ class Report:
     """Share of off-topic asks abstained on (abstention recall)."""
     abstention_precision: float
     """Share of abstentions that were on off-topic asks."""
+    weak: float = 0.0
+    """Share of on-topic asks answered but labelled a weak match."""
+    honest_off_topic: float = 0.0
+    """Share of off-topic asks declined or labelled a weak match (never shown as the answer)."""
 
 
 def parse_dev_set(rows: Sequence[Mapping[str, Any]]) -> list[DevAsk]:
@@ -60,7 +66,7 @@ def parse_dev_set(rows: Sequence[Mapping[str, Any]]) -> list[DevAsk]:
             str(row["ask"]),
             None if row.get("expected") is None else str(row["expected"]),
             str(row.get("kind", "")),
-            str(row.get("added", "")) == "after-tuning",
+            str(row.get("added", "")) == "after-tuning" or str(row.get("split", "")) == "heldout",
         )
         for row in rows
     ]
@@ -73,7 +79,7 @@ def run(search: Callable[[str], ExplainResult], cases: Sequence[DevAsk]) -> list
         result = search(case.ask)
         ranked = tuple(m.item.id for m in result.matches)
         top = result.matches[0].score if result.matches else 0.0
-        outcomes.append(Outcome(case, ranked, top, result.abstained))
+        outcomes.append(Outcome(case, ranked, top, result.abstained, result.weak))
     return outcomes
 
 
@@ -107,6 +113,8 @@ def abstention(outcomes: Sequence[Outcome]) -> tuple[float, float, float]:
 def report(outcomes: Sequence[Outcome]) -> Report:
     """All the figures of a dev-set run."""
     answered, declined, precision = abstention(outcomes)
+    on_topic = [o for o in outcomes if o.case.expected is not None]
+    off_topic = [o for o in outcomes if o.case.expected is None]
     return Report(
         asks=len(outcomes),
         recall_at_1=recall_at(outcomes, 1),
@@ -115,6 +123,10 @@ def report(outcomes: Sequence[Outcome]) -> Report:
         answered=answered,
         declined=declined,
         abstention_precision=precision,
+        weak=sum(o.weak and not o.abstained for o in on_topic) / len(on_topic) if on_topic else 0,
+        honest_off_topic=(
+            sum(o.abstained or o.weak for o in off_topic) / len(off_topic) if off_topic else 1.0
+        ),
     )
 
 

@@ -111,6 +111,11 @@ class LexicalIndex:
         posting = self.postings.get(key)
         return 0 if posting is None else len(posting.items)
 
+    def uses(self, key: str, item: int) -> bool:
+        """True when item number ``item`` uses the stem ``key`` in any field."""
+        credit, _ = self._lookup(key, np.array([item], dtype=np.int64))
+        return bool(credit[0] > 0)
+
     def discover(self, stems: Sequence[str], max_postings: int) -> Ints:
         """Items using any of the rarer ask stems (postings no longer than ``max_postings``)."""
         found = [

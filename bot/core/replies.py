@@ -142,8 +142,19 @@ def prompt_ack() -> Reply:
     )
 
 
-def explain(query: str, matches: Sequence[Match], abstained: bool, topics: Sequence[str]) -> Reply:
-    """The answer to ``explain X``: the closest reference answer, or an honest 'no close match'."""
+def explain(
+    query: str,
+    matches: Sequence[Match],
+    abstained: bool,
+    topics: Sequence[str],
+    *,
+    weak: bool = False,
+    missing: Sequence[str] = (),
+    related: Sequence[Match] = (),
+) -> Reply:
+    """The answer to ``explain X``: the closest reference answer, or an honest 'I don't have
+    that' with the nearest topics (abstained) or the nearest questions (a weak match).
+    ``related`` lists only items on the same idea as the answer."""
     if abstained or not matches:
         nearest = ", ".join(dict.fromkeys(topics)) or "none"
         return Reply(
@@ -153,16 +164,38 @@ def explain(query: str, matches: Sequence[Match], abstained: bool, topics: Seque
                 f"nearest topics: {nearest}. Try `/topics` to see what I know, or rephrase."
             ),
         )
+    if weak:
+        return _weak_match(query, matches, missing)
     best = matches[0]
     fields = (
         Field("Topic", best.item.topic),
         Field("Match", f"{best.score:.0%}"),
     )
-    related = [f"- {m.item.question} (`{m.item.id}`)" for m in matches[1:]]
     text = best.item.answer.strip()
     if related:
-        text += "\n\n**Related**\n" + "\n".join(related)
+        text += "\n\n**Related**\n" + "\n".join(
+            f"- {m.item.question} (`{m.item.id}`)" for m in related
+        )
     return Reply(title=best.item.question, text=text, fields=fields, private=True)
+
+
+def _weak_match(query: str, matches: Sequence[Match], missing: Sequence[str]) -> Reply:
+    """'I don't have that; nearest: …' with the closest questions, none shown as the answer."""
+    if missing:
+        words = ", ".join(f"“{w}”" for w in missing)
+        why = f"no answer I have mentions {words}"
+    else:
+        why = f"my closest answer is only a {matches[0].score:.0%} match"
+    lines = [
+        f"I don't have a reference answer on “{clip(query, 120)}”: {why}. Nearest questions "
+        "I do have (weak matches, not an answer to yours):"
+    ]
+    lines += [
+        f"- {m.item.question} ({m.item.topic}, {m.score:.0%} match; `explain {m.item.id}`)"
+        for m in matches[:3]
+    ]
+    lines.append("Try `/topics` to see what I know, or `/suggest` the question for the bank.")
+    return Reply(private=True, text="\n".join(lines))
 
 
 def reveal(item: Item, attempts: Sequence[Attempt]) -> Reply:
@@ -175,8 +208,8 @@ def reveal(item: Item, attempts: Sequence[Attempt]) -> Reply:
             body += " Related questions: " + ", ".join(f"`{r}`" for r in item.related) + "."
     else:
         body = item.answer.strip()
-        for alt, source in zip(item.alternate_answers, item.alternate_sources, strict=False):
-            body += f"\n\n**Another take** (_{source}_)\n{alt.strip()}"
+        for alt in item.alternate_answers:  # its source is a file name: not for members
+            body += f"\n\n**Another author's take**\n{alt.strip()}"
         body += "\n\n**Key points**\n" + "\n".join(f"- {p}" for p in item.key_points)
     wrap = [f"**Wrap-up:** {len(people)} {'member' if len(people) == 1 else 'members'} answered"]
     if graded and not item.is_prompt:

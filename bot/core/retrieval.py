@@ -54,6 +54,24 @@ INTENT_PENALTY = 0.10
 means 'Why quantize LLMs?', not 'What is quantization?'; see bot.core.intent)."""
 THRESHOLD = 0.20
 """Top scores below this abstain; chosen on tests/data/explain_dev.yaml (see evaluation)."""
+WEAK_SCORE = 0.30
+"""Top scores below this (and above ``THRESHOLD``) are weak matches, shown as 'nearest', never
+as the answer: on the dev asks 3 right answers score below it, against 5 of 8 asks about
+topics the bank lacks ('continuous batching' 0.25, 'scaling laws' 0.27)."""
+RARE_ITEMS = 1
+"""A short ask naming a word at most this many items use, which the best match lacks, is a
+weak match: 'speculative decoding' found beam search (32 %) on 'decoding' alone, 'flash
+attention' the generic attention item (36 %)."""
+RELATED_CLOSE = 0.60
+RELATED_SIMILAR = 0.40
+RELATED_SHARED = 3
+"""An item is related to an answer when their texts are close (mean-vector cosine at least
+``RELATED_CLOSE``) and they share a key term, or fairly close (``RELATED_SIMILAR``) and share
+``RELATED_SHARED`` key terms: the quantization items under GPTQ, top-k/top-p sampling under
+beam search; not GPT-4 vs GPT-3 under GPTQ (one letter apart, no idea in common)."""
+KEY_TERM_SHARE = 8
+"""Key terms are the question and key point stems used by at most 1/8 of the items (3 at
+least): 'llm', 'model' and 'train' say nothing about an item's idea."""
 
 EXACT_ROWS = 5_000
 """Up to this many embedded texts every item is scored; above, a vector index finds candidates
@@ -76,6 +94,12 @@ class ExplainResult:
     abstained: bool
     matches: tuple[Match, ...]
     nearest_topics: tuple[str, ...]
+    weak: bool = False
+    """Not abstained, but the best match is not about what was asked: show it as nearest."""
+    missing: tuple[str, ...] = ()
+    """Words of the ask the best match does not contain (why it is weak), as typed."""
+    related: tuple[Match, ...] = ()
+    """Items on the same idea as the best match (not merely the same topic), best first."""
 
 
 def acronyms(texts: Sequence[str]) -> dict[str, str]:
@@ -155,6 +179,7 @@ class Retriever:
             for a, x in acronyms(texts).items()
             if self._lexical.document_frequency(stem(a)) <= common
         }
+        self._key_terms: dict[int, frozenset[str]] = {}
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -302,4 +327,76 @@ class Retriever:
         )
         abstained = not matches or matches[0].score < THRESHOLD
         topics = tuple(dict.fromkeys(m.item.topic for m in matches))
-        return ExplainResult(query, abstained, matches, topics)
+        if abstained:
+            return ExplainResult(query, True, matches, topics)
+        best = int(candidates[int(order[0])])
+        missing = self.missing_words(query, best)
+        weak = bool(missing) or matches[0].score < WEAK_SCORE
+        related = () if weak else self.related(best, max(k - 1, 0))
+        return ExplainResult(query, False, matches, topics, weak, missing, related)
+
+    def missing_words(self, query: str, index: int) -> tuple[str, ...]:
+        """Words of a short ask that the bank hardly uses and item ``index`` lacks (typos,
+        acronyms and compounds the bank spells otherwise are not missing)."""
+        _, stems, _ = self.prepare(query)
+        if len(stems) > LEXICAL_TERMS:  # a full question: its other words are phrasing
+            return ()
+        missing = []
+        for word in tokens(MENTION.sub(" ", query)):
+            if word in STOPWORDS or len(word) < 3 or self.correct(word) != word:
+                continue
+            split = re.fullmatch(r"([a-z]+)-?(\d+)", word)  # 'gpt4' is 'GPT-4'
+            if self.spellings(word) or (split and split.group(1) in self._known):
+                continue
+            key = stem(word)
+            rare = self._lexical.document_frequency(key) <= RARE_ITEMS
+            if rare and not self._lexical.uses(key, index) and word not in self._text(index):
+                missing.append(word)  # (in the text: part of a compound, 'FlashAttention')
+        return tuple(dict.fromkeys(missing))
+
+    def _text(self, index: int) -> str:
+        """All of item ``index``'s text, lower-cased."""
+        item = self._items[index]
+        parts = [item.question, *item.alternate_questions, *item.key_points, item.answer]
+        return " ".join(parts).lower()
+
+    def related(self, index: int, limit: int = 2) -> tuple[Match, ...]:
+        """Up to ``limit`` items on the same idea as item ``index`` (score: text similarity)."""
+        if limit <= 0:
+            return ()
+        centre = self._centroid(index)
+        rows, _ = self._index.search(centre.astype(np.float32), NEIGHBOURS)
+        terms = self.key_terms(index)
+        found = []
+        for other in np.unique(self._owners[rows]).tolist():
+            if other == index:
+                continue
+            similarity = float(self._centroid(other) @ centre)
+            shared = len(terms & self.key_terms(other))
+            if (similarity >= RELATED_CLOSE and shared) or (
+                similarity >= RELATED_SIMILAR and shared >= RELATED_SHARED
+            ):
+                found.append(Match(self._items[other], round(similarity, 4)))
+        return tuple(sorted(found, key=lambda m: -m.score)[:limit])
+
+    def _centroid(self, index: int) -> Floats:
+        """The unit mean of item ``index``'s text vectors."""
+        rows = self._vectors.vectors[self._starts[index] : self._starts[index + 1]]
+        mean = np.asarray(rows.mean(axis=0), dtype=np.float64)
+        norm = float(np.linalg.norm(mean))
+        return mean / norm if norm else mean
+
+    def key_terms(self, index: int) -> frozenset[str]:
+        """The stems of item ``index``'s questions and key points that few items use."""
+        if index not in self._key_terms:
+            item = self._items[index]
+            text = " ".join([item.question, *item.alternate_questions, *item.key_points])
+            limit = max(3, len(self._items) // KEY_TERM_SHARE)
+            self._key_terms[index] = frozenset(
+                key
+                for word in tokens(text)
+                if word not in STOPWORDS and len(word) >= 3
+                for key in (stem(word),)
+                if self._lexical.document_frequency(key) <= limit
+            )
+        return self._key_terms[index]

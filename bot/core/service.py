@@ -372,7 +372,15 @@ class QotdService:
         started = time.perf_counter()
         result = await asyncio.to_thread(self.retriever.search, query, k)
         self.metrics.explain_seconds(time.perf_counter() - started)
-        return replies.explain(query, result.matches, result.abstained, result.nearest_topics)
+        return replies.explain(
+            query,
+            result.matches,
+            result.abstained,
+            result.nearest_topics,
+            weak=result.weak,
+            missing=result.missing,
+            related=result.related,
+        )
 
     def is_admin(self, user: UserRef) -> bool:
         """Admins may reveal, skip and change the schedule."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.content.authored import DEFAULT_AUTHORED_DIR, read_authored
 from bot.content.bank import DEFAULT_BANK_DIR, write_bank
 from bot.content.importer import DEFAULT_OVERRIDES, ImportResult, import_sources, load_overrides
 from bot.core.ports import Embedder
@@ -60,8 +61,10 @@ def test_ids_come_from_questions(imported: ImportResult) -> None:
 def test_reimport_with_overrides_reproduces_the_committed_bank(
     embedder: Embedder, tmp_path: Path
 ) -> None:
+    authored, problems = read_authored(DEFAULT_AUTHORED_DIR)
+    assert problems == []
     result = import_sources(
-        sorted(SOURCES.glob("*.txt")), embedder, load_overrides(DEFAULT_OVERRIDES)
+        sorted(SOURCES.glob("*.txt")), embedder, load_overrides(DEFAULT_OVERRIDES), authored
     )
     assert result.unused_overrides == ()
     written = write_bank(result.items, tmp_path)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.content.authored import DEFAULT_AUTHORED_DIR
 from bot.content.bank import DEFAULT_BANK_DIR
 from bot.content.lint import lint_bank
 from bot.core.ports import Embedder
@@ -101,4 +102,85 @@ def test_near_duplicate_questions_are_reported(tmp_path: Path, embedder: Embedde
 
 @pytest.mark.slow
 def test_shipped_bank_lints_clean(embedder: Embedder) -> None:
-    assert messages(DEFAULT_BANK_DIR, embedder) == []
+    found = lint_bank(DEFAULT_BANK_DIR, embedder, authored=DEFAULT_AUTHORED_DIR)
+    assert [str(problem) for problem in found] == []
+
+
+OLD_BANK = Path(__file__).parent / "data" / "bank_023997e"
+"""Three files of the bank as committed at 023997e, before formulas and depth were checked."""
+
+SHALLOW = """\
+- id: why-quantize
+  question: Why quantize a model?
+  answer: |
+    Quantization shrinks the weights. It makes inference cheaper.
+  key_points:
+  - Quantization shrinks the weights
+  - Inference gets cheaper
+  - Memory use drops
+  topic: quantization
+  difficulty: {difficulty}
+  source: test.txt
+"""
+
+
+def test_raw_latex_is_reported_at_its_line(tmp_path: Path) -> None:
+    text = good_item().replace(
+        "Subwords keep the vocabulary small.", r"The loss is $\(L=-\sum y_{i}log(\hat{y}_{i})\)$"
+    )
+    write(tmp_path, "tokenization.yaml", text)
+    (problem,) = messages(tmp_path)
+    assert "tokenization.yaml:5: error: raw LaTeX in answer" in problem
+    assert r"\sum" in problem
+
+
+def test_internal_file_name_in_member_text_is_reported(tmp_path: Path) -> None:
+    text = good_item().replace(
+        "Subwords keep the vocabulary small.", "As 004_e5605f0827c389a1.txt puts it, subwords."
+    )
+    write(tmp_path, "tokenization.yaml", text)
+    (problem,) = messages(tmp_path)
+    assert "tokenization.yaml:5: error: internal file name '004_e5605f0827c389a1'" in problem
+
+
+@pytest.mark.parametrize("difficulty", ["medium", "hard"])
+def test_two_sentence_answer_rated_medium_or_hard_is_reported(
+    tmp_path: Path, difficulty: str
+) -> None:
+    write(tmp_path, "quantization.yaml", SHALLOW.format(difficulty=difficulty))
+    (problem,) = messages(tmp_path)
+    assert "quantization.yaml:10" in problem
+    assert f"is rated {difficulty} but its answer has 2 sentence(s) and 8 words" in problem
+    assert "rate it easy" in problem
+
+
+def test_two_sentence_answer_rated_easy_is_fine(tmp_path: Path) -> None:
+    write(tmp_path, "quantization.yaml", SHALLOW.format(difficulty="easy"))
+    assert messages(tmp_path) == []
+
+
+def test_new_checks_fail_on_the_bank_of_023997e() -> None:
+    found = messages(OLD_BANK)
+    latex = [p for p in found if "raw LaTeX" in p]
+    depth = [p for p in found if "is rated" in p]
+    assert any(p.startswith(f"{OLD_BANK}/math.yaml:3:") and "softmax" in p for p in latex)
+    assert any("D_{KL}" in p for p in latex)
+    assert any("architecture.yaml" in p for p in latex)
+    assert any("'gptq-algorithm-relevance-llm-quantization' is rated hard" in p for p in depth)
+    assert len(depth) >= 10
+
+
+def test_authored_item_without_source_qotd_is_reported(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    write(bank, "tokenization.yaml", good_item())
+    authored = good_item("what-bpe", "What is BPE?").replace("  source: test.txt\n", "")
+    write(tmp_path / "authored", "tokenization.yaml", authored)
+    wrong = good_item("what-wordpiece", "What is WordPiece?")
+    write(tmp_path / "authored", "fundamentals.yaml", wrong)
+    found = [str(p) for p in lint_bank(bank, authored=tmp_path / "authored")]
+    assert any("authored/tokenization.yaml:1:" in p and "add `source: qotd`" in p for p in found), (
+        found
+    )
+    assert any(
+        "authored/fundamentals.yaml:12:" in p and "has source 'test.txt'" in p for p in found
+    ), found
