@@ -18,6 +18,9 @@ class DevAsk:
     kind: str
     held_out: bool = False
     """Written after the retriever was tuned (``added: after-tuning``): an honest estimate."""
+    also: tuple[str, ...] = ()
+    """Other items that answer the ask as well (a later, more specific item on the same
+    idea, e.g. 'lora rank and alpha' once the bank has an item on choosing them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +37,11 @@ class Outcome:
     @property
     def rank(self) -> int | None:
         """1-based rank of the expected item among the returned ones, None if absent."""
-        if self.case.expected is None or self.case.expected not in self.ranked:
+        if self.case.expected is None:
             return None
-        return self.ranked.index(self.case.expected) + 1
+        accepted = {self.case.expected, *self.case.also}
+        found = [n for n, item in enumerate(self.ranked, 1) if item in accepted]
+        return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,7 @@ def parse_dev_set(rows: Sequence[Mapping[str, Any]]) -> list[DevAsk]:
             None if row.get("expected") is None else str(row["expected"]),
             str(row.get("kind", "")),
             str(row.get("added", "")) == "after-tuning" or str(row.get("split", "")) == "heldout",
+            tuple(str(a) for a in row.get("also") or ()),
         )
         for row in rows
     ]
