@@ -158,10 +158,39 @@ def truth_report(
     return result
 
 
+def self_consistency(grader: Grader, items: Sequence[Item], limit: int = 0) -> dict[str, Any]:
+    """Each answered item's reference answer graded against its own key points: a correct,
+    rich answer, so every contradicted point is a false contradiction (items the grader was
+    never tuned on included: the authored ones)."""
+    answered = [item for item in items if not item.is_prompt][: limit or None]
+    counts = {COVERED: 0, CONTRADICTED: 0, "missed": 0}
+    kinds: dict[str, int] = {}
+    for item in answered:
+        for verdict in grader.grade(item, item.answer).verdicts:
+            counts[verdict.status] = counts.get(verdict.status, 0) + 1
+            if verdict.status == CONTRADICTED:
+                kinds[verdict.kind] = kinds.get(verdict.kind, 0) + 1
+    points = sum(counts.values())
+    return {
+        "items": len(answered),
+        "points": points,
+        "covered": counts[COVERED] / points if points else float("nan"),
+        "contradicted": counts[CONTRADICTED] / points if points else float("nan"),
+        "contradicted_by_kind": kinds,
+    }
+
+
 def render(result: Mapping[str, Any]) -> list[str]:
     """The truth figures as plain-text lines for the bench report."""
     lines = ["", "grading truth (verdicts on tests/data/grading_set.yaml and grading_heldout.yaml)"]
     for split, r in result.items():
+        if split == "self":
+            lines.append(
+                f"  reference answers against their own key points: {r['items']} items, "
+                f"{r['points']} points; covered {r['covered']:.0%}, contradicted (all false) "
+                f"{r['contradicted']:.0%} {r['contradicted_by_kind']}"
+            )
+            continue
         lines.append(
             f"  {split}: {r['items']} items, {r['answers']} answers; contradictions marked "
             f"{r['contradiction_marked']:.0%}, "

@@ -156,6 +156,9 @@ def run_bench(
             limit=QUICK_TRUTH_ITEMS if quick else 0,
             embedder=embedder,
         )
+        result["grading_truth"]["self"] = grading_truth.self_consistency(
+            Grader(embedder), load_bank().items, limit=QUICK_TRUTH_ITEMS if quick else 0
+        )
         asks = [c.ask for c in cases][: 10 if quick else 60]
         result["speed"] = {"bank": speed.at_scale(items, vectors, embedder, 0, asks, ann)}
         queries = speed.bare_vectors(embedder, asks)

@@ -75,7 +75,9 @@ def test_quick_bench_prints_every_section_as_json() -> None:
     assert math.isfinite(grading["grade_member_ratio"])
 
     truth = data["grading_truth"]
-    assert set(truth) == {"dev", "held-out"}
+    assert set(truth) == {"dev", "held-out", "self"}
+    own = truth.pop("self")
+    assert own["items"] == 4 and own["points"] >= 12 and 0 <= own["contradicted"] <= 1
     for split in truth.values():
         assert split["items"] == 4 and split["answers"] >= 30
         assert set(split["contradictions"]) == {"swap", "reversal", "negation", "number"}
