@@ -72,7 +72,12 @@ def answer(i: int) -> dict[str, Any]:
         "channel": f"C0THREAD{n}",
         "channel_type": "channel",
         "user": f"U0M{i}",
-        "text": f"Answer {i}: it is about attention, training and the model's weights.",
+        # an answer to any bank item (general words every item shares), never chatter
+        "text": (
+            f"Answer {i}: the model predicts output tokens from probabilities; training data, "
+            "attention, decoding, inference latency, preference bias and the weights of the "
+            "model shape that output."
+        ),
         "ts": f"1764000100.{i:06d}",
         "thread_ts": question_ts(n),
     }
