@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.content.bank import duplicate_ids
 from bot.content.schema import Entry, Problem, read_entries
 
 DEFAULT_AUTHORED_DIR = Path(__file__).resolve().parents[2] / "content" / "authored"
@@ -48,17 +49,5 @@ def read_authored(directory: Path) -> tuple[list[Entry], list[Problem]]:
                 )
             else:
                 entries.append(entry)
-    first: dict[str, Entry] = {}
-    for entry in entries:
-        earlier = first.setdefault(entry.item.id, entry)
-        if earlier is not entry:
-            problems.append(
-                Problem(
-                    str(entry.file),
-                    entry.lines.get("id", entry.line),
-                    "error",
-                    f"duplicate id {entry.item.id!r} (first used in {earlier.file}:"
-                    f"{earlier.lines.get('id', earlier.line)}); give one of them a new id",
-                )
-            )
+    problems += duplicate_ids(entries)
     return entries, problems

@@ -58,6 +58,13 @@ def read_bank(directory: Path) -> tuple[list[Entry], list[Problem]]:
         found, wrong = read_entries(path)
         entries += found
         problems += wrong
+    problems += duplicate_ids(entries)
+    return entries, problems
+
+
+def duplicate_ids(entries: Sequence[Entry]) -> list[Problem]:
+    """An error for each entry whose id an earlier entry already uses."""
+    problems: list[Problem] = []
     first: dict[str, Entry] = {}
     for entry in entries:
         earlier = first.setdefault(entry.item.id, entry)
@@ -71,7 +78,7 @@ def read_bank(directory: Path) -> tuple[list[Entry], list[Problem]]:
                     f"{earlier.lines.get('id', earlier.line)}); give one of them a new id",
                 )
             )
-    return entries, problems
+    return problems
 
 
 def load_bank(directory: Path | None = None) -> Bank:
