@@ -41,8 +41,9 @@ async def test_swapped_roles_are_shown_as_contradicted_with_the_members_words(
 
 
 async def test_denied_key_point_is_contradicted_and_scores_nothing(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(
         service, platform, "QLoRA doesn't involve any quantization, it's LoRA with a new optimizer."
     )
@@ -50,8 +51,9 @@ async def test_denied_key_point_is_contradicted_and_scores_nothing(
 
 
 async def test_wrong_number_is_contradicted(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(
         service, platform, "QLoRA quantizes the frozen base model to 8 bits before adding adapters."
     )
@@ -83,8 +85,9 @@ async def test_question_echoed_back_earns_nothing_and_says_why(
 
 
 async def test_bare_list_of_terms_earns_nothing(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(
         service, platform, "LoRA, QLoRA, low-rank, adapters, 4-bit, quantization, memory"
     )
@@ -123,8 +126,9 @@ async def test_reveal_names_the_threads_misconceptions(
 
 
 async def test_reversed_direction_is_contradicted(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(
         service, platform, "LoRA saves compute but it needs much more memory than full fine-tuning."
     )
@@ -133,8 +137,9 @@ async def test_reversed_direction_is_contradicted(
 
 
 async def test_question_asked_back_in_other_words_earns_nothing(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(
         service, platform, "So what distinguishes LoRA and QLoRA when you fine-tune an LLM?"
     )

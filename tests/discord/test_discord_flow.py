@@ -223,9 +223,16 @@ async def test_everyone_in_member_text_pings_nobody(knowledge: Knowledge, databa
         question = await post_daily(bot)
         await bot.say(question["id"], "@everyone explain @everyone quantization <@&1> please")
         await bot.slash("qotd", "explain", [{"name": "topic", "type": 3, "value": "@here lora"}])
-        await bot.until(lambda: interaction_bodies(fake) and len(fake.messages) >= 2)
-        sent = [c.body for c in fake.calls if c.method == "POST" and c.path.endswith("/messages")]
-        sent += [b["data"] for b in interaction_bodies(fake)]
+
+        def sent_now() -> list[Any]:
+            calls = fake.calls
+            sent = [c.body for c in calls if c.method == "POST" and c.path.endswith("/messages")]
+            return sent + [b["data"] for b in interaction_bodies(fake)]
+
+        # the question, the reply to the member's message and the slash command's answer
+        # (the member's own message is in fake.messages at once: wait for the bot's sends)
+        await bot.until(lambda: len(sent_now()) >= 3)
+        sent = sent_now()
         assert len(sent) >= 3
         for body in sent:
             assert body["allowed_mentions"] == NO_PINGS
