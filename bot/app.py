@@ -13,6 +13,7 @@ from typing import Any
 from bot.ann_index import DEFAULT_KIND, build_ann
 from bot.charts import progress_chart
 from bot.content.bank import Bank, load_bank
+from bot.content.live import BankRules
 from bot.core import retrieval
 from bot.core.grading import Grader
 from bot.core.index import VectorIndex, item_texts
@@ -65,6 +66,10 @@ class BackgroundRetriever:
     def search(self, query: str, k: int = 3) -> ExplainResult:
         """Search once the index is built."""
         return self.result().search(query, k)
+
+    def with_items(self, items: Sequence[Item]) -> Retriever:
+        """The built retriever grown by ``items`` (live items; waits for the build)."""
+        return self.result().with_items(items)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -138,8 +143,13 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def learning_options(settings: Settings) -> dict[str, Any]:
-    """The learning loop's collaborators: its store (same database) and the chart drawer."""
-    return {"learning": SqlLearningStore(settings.database_url), "charts": progress_chart}
+    """The learning loop's collaborators: its store (same database), the chart drawer and
+    the bank's rules for approved suggestions, which then go live at once."""
+    return {
+        "learning": SqlLearningStore(settings.database_url),
+        "charts": progress_chart,
+        "item_rules": BankRules(),
+    }
 
 
 def bootstrap(

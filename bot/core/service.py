@@ -28,6 +28,7 @@ from bot.core.commands import (
 from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
 from bot.core.grading import Grader
 from bot.core.learning import Learning
+from bot.core.live import LiveBank, LiveSearch
 from bot.core.memory import RememberingStore
 from bot.core.model import (
     Attempt,
@@ -37,6 +38,7 @@ from bot.core.model import (
     Grade,
     IncomingMessage,
     Item,
+    LiveItem,
     MessageRef,
     Outcome,
     Reply,
@@ -48,6 +50,7 @@ from bot.core.pacing import PacedPlatform, Pacer
 from bot.core.ports import (
     ChartDrawer,
     ChatPlatform,
+    ItemRules,
     LearningStore,
     Metrics,
     NoMetrics,
@@ -118,8 +121,11 @@ class QotdService:
         charts: ChartDrawer | None = None,
         scope: Scope | None = None,
         post_rate: float = 0.0,
+        item_rules: ItemRules | None = None,
     ) -> None:
-        self.items = tuple(items)
+        # The running bank: the bank files, then the live items (approved suggestions).
+        self.live = LiveBank(learning, items)
+        self.items = (*items, *self.live.load())
         self.scope = scope or Scope()
         """The channels this instance serves in scheduled work (its platform, its shards)."""
         self.store = store
@@ -127,12 +133,15 @@ class QotdService:
         # Scheduled work (posts, reveals, hints, recaps) goes at the platform's pace.
         self.pacer = Pacer(post_rate)
         scheduled = cast(ChatPlatform, PacedPlatform(platform, self.pacer))
-        self.retriever = retriever
+        self.retriever = LiveSearch(retriever, self.live.hidden)
+        self.retriever.add(self.items[len(items) :])
         self.grader = grader
         # Channel memory: with the learning loop, daily selection sees each channel's weak topics.
         daily_store = store
+        self._memory: RememberingStore | None = None
         if learning is not None:
-            daily_store = cast(Store, RememberingStore(store, learning, self.items, clock))
+            self._memory = RememberingStore(store, learning, self.items, clock)
+            daily_store = cast(Store, self._memory)
         self.commands = REGISTRY
         self.channels = Channels(store, on_schedule_change)
         self.daily = DailySession(
@@ -144,6 +153,7 @@ class QotdService:
             retry=retry,
             channels=self.channels,
         )
+        self.daily.visible = self.live.visible
         self._admins = admins
         self._clock = clock
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
@@ -153,8 +163,19 @@ class QotdService:
             if learning
             else None
         )
+        if self.learning is not None:
+            self.learning.practice.visible = self.live.visible
         self.suggestions = (
-            Suggestions(self.items, learning, store, platform, retriever, clock)
+            Suggestions(
+                self.items,
+                learning,
+                store,
+                platform,
+                self.retriever,
+                clock,
+                rules=item_rules,
+                publisher=self,
+            )
             if learning
             else None
         )
@@ -221,7 +242,7 @@ class QotdService:
                 await self._say(message.channel, message.user, where, reply)
                 return ""
             query = command[1] if command else clean_text(text)
-        reply = self.over_limit(message.user) or await self.explain(query)
+        reply = self.over_limit(message.user) or await self.explain(query, where=message.channel)
         await self._say(message.channel, message.user, where, reply)
         return ""
 
@@ -296,10 +317,11 @@ class QotdService:
         a form asked for in ``inputs`` once it is submitted."""
         if action == "explain_related":
             item = self.daily.item(value)
-            if item is None:
+            if item is None or not self.live.visible(item, channel):
                 return Reply(private=True, text="That question is no longer in the bank.")
             limited = self.over_limit(user)
-            return limited or await self.explain(item.question if item.is_prompt else item.topic)
+            ask = item.question if item.is_prompt else item.topic
+            return limited or await self.explain(ask, where=channel)
         if action == home.START_PRACTICE:
             return await self.on_command(CommandInvocation(channel, user, "practice"))
         declared = self.commands.actions.get(action)
@@ -347,8 +369,50 @@ class QotdService:
         return await self.daily.reveal_due(self.scope)
 
     async def run_posts(self) -> int:
-        """Periodic tick: post in every channel of this instance's scope whose slot has come."""
+        """Periodic tick: take the live items other instances added, then post in every
+        channel of this instance's scope whose slot has come."""
+        try:
+            await self.refresh_live()
+        except Exception:  # the bank as it was still serves: posting goes on
+            self.metrics.error("live_items")
+            log.exception("could not read the live items; the next tick tries again")
         return await self.daily.post_due(self.scope)
+
+    # ----- the running bank -----------------------------------------------------------
+    def items_for(self, channel: ChannelRef) -> tuple[Item, ...]:
+        """The items of the running bank that ``channel`` may see."""
+        return tuple(item for item in self.items if self.live.visible(item, channel))
+
+    def taken_ids(self) -> set[str]:
+        """Every item id in use: bank files and live items."""
+        return self.live.taken()
+
+    async def refresh_live(self) -> int:
+        """Add the live items other instances approved since the last look (one cheap query
+        when there are none); returns how many were added."""
+        new = await asyncio.to_thread(self.live.changed)
+        await self._add_items(new)
+        return len(new)
+
+    async def go_live(self, live: LiveItem) -> None:
+        """An item approved here joins the running bank at once."""
+        await self._add_items(self.live.accept([live]))
+
+    async def _add_items(self, items: Sequence[Item]) -> None:
+        """Items joining the rotation, practice, progress, moderation and explain; only their
+        texts are embedded (in a worker thread)."""
+        if not items:
+            return
+        self.items = (*self.items, *items)
+        self.daily.add_items(items)
+        if self._memory is not None:
+            self._memory.add_items(items)
+        if self.learning is not None:
+            self.learning.add_items(items)
+        if self.suggestions is not None:
+            self.suggestions.add_items(items)
+        await asyncio.to_thread(self.retriever.add, items)
+        log.info("%d live item(s) joined the bank: %s", len(items), ", ".join(i.id for i in items))
 
     async def catch_up_missed(self) -> int:
         """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
@@ -364,13 +428,14 @@ class QotdService:
         return await self.learning.tick(self.scope) if self.learning else 0
 
     # ----- use cases ------------------------------------------------------------------
-    async def explain(self, query: str, k: int = 3) -> Reply:
-        """The closest reference answer to ``query``, or an honest 'no close match'."""
+    async def explain(self, query: str, k: int = 3, where: ChannelRef | None = None) -> Reply:
+        """The closest reference answer to ``query`` among the items ``where`` may see, or an
+        honest 'no close match'."""
         query = clean_text(query)[:MAX_QUERY_CHARS]
         if not query:
             return Reply(private=True, text="Explain what? Try `/explain lora` or `/topics`.")
         started = time.perf_counter()
-        result = await asyncio.to_thread(self.retriever.search, query, k)
+        result = await asyncio.to_thread(self.retriever.search, query, k, where)
         self.metrics.explain_seconds(time.perf_counter() - started)
         return replies.explain(
             query,
@@ -408,7 +473,7 @@ class QotdService:
             return
         ask = short_ask(message.text)
         if ask is not None:  # "what's DPO" in the thread asks, it does not answer
-            await self._private(message, await self.explain(ask))
+            await self._private(message, await self.explain(ask, where=message.channel))
             return
         text = clean_text(message.text)
         if item.is_prompt:
