@@ -123,9 +123,12 @@ class QotdService:
         post_rate: float = 0.0,
         item_rules: ItemRules | None = None,
     ) -> None:
-        # The running bank: the bank files, then the live items (approved suggestions).
+        # The bank files' items (seen everywhere), and the live items: approved suggestions,
+        # each seen in its workspace only (``items_for``).
+        self.items = tuple(items)
         self.live = LiveBank(learning, items)
-        self.items = (*items, *self.live.load())
+        self.live_items: tuple[Item, ...] = tuple(self.live.load())
+        running = (*self.items, *self.live_items)
         self.scope = scope or Scope()
         """The channels this instance serves in scheduled work (its platform, its shards)."""
         self.store = store
@@ -134,18 +137,18 @@ class QotdService:
         self.pacer = Pacer(post_rate)
         scheduled = cast(ChatPlatform, PacedPlatform(platform, self.pacer))
         self.retriever = LiveSearch(retriever, self.live.hidden)
-        self.retriever.add(self.items[len(items) :])
+        self.retriever.add(self.live_items)
         self.grader = grader
         # Channel memory: with the learning loop, daily selection sees each channel's weak topics.
         daily_store = store
         self._memory: RememberingStore | None = None
         if learning is not None:
-            self._memory = RememberingStore(store, learning, self.items, clock)
+            self._memory = RememberingStore(store, learning, running, clock)
             daily_store = cast(Store, self._memory)
         self.commands = REGISTRY
         self.channels = Channels(store, on_schedule_change)
         self.daily = DailySession(
-            self.items,
+            running,
             daily_store,
             scheduled,
             clock,
@@ -159,7 +162,7 @@ class QotdService:
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.metrics = metrics or NoMetrics()
         self.learning = (
-            Learning(self.items, learning, store, scheduled, grader, clock, charts)
+            Learning(running, learning, store, scheduled, grader, clock, charts)
             if learning
             else None
         )
@@ -167,7 +170,7 @@ class QotdService:
             self.learning.practice.visible = self.live.visible
         self.suggestions = (
             Suggestions(
-                self.items,
+                running,
                 learning,
                 store,
                 platform,
@@ -349,7 +352,7 @@ class QotdService:
     async def home(self, user: UserRef, workspace: str) -> home.Home:
         """The member's home (streak, points, weakest topics, due cards, their channels)."""
         learning = self.learning.store if self.learning else None
-        topics = {item.id: item.topic for item in self.items}
+        topics = {item.id: item.topic for item in (*self.items, *self.live_items)}
         return await home.member_home(user, workspace, self.store, learning, topics, self._clock)
 
     # ----- scheduler callbacks --------------------------------------------------------
@@ -381,7 +384,8 @@ class QotdService:
     # ----- the running bank -----------------------------------------------------------
     def items_for(self, channel: ChannelRef) -> tuple[Item, ...]:
         """The items of the running bank that ``channel`` may see."""
-        return tuple(item for item in self.items if self.live.visible(item, channel))
+        mine = (item for item in self.live_items if self.live.visible(item, channel))
+        return (*self.items, *mine)
 
     def taken_ids(self) -> set[str]:
         """Every item id in use: bank files and live items."""
@@ -403,7 +407,7 @@ class QotdService:
         texts are embedded (in a worker thread)."""
         if not items:
             return
-        self.items = (*self.items, *items)
+        self.live_items = (*self.live_items, *items)
         self.daily.add_items(items)
         if self._memory is not None:
             self._memory.add_items(items)
