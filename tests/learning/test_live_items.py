@@ -215,3 +215,23 @@ async def test_a_live_item_stays_in_the_workspace_that_approved_it(
     assert "No question matches" in await bot.run(SERVER_B, AUTHOR, "today")
     assert "safety" not in await bot.run(SERVER_B, AUTHOR, "topics")
     assert "safety" in await bot.run(SERVER_A, AUTHOR, "topics")
+
+
+async def test_approved_writes_the_live_items_as_a_bank_file(
+    instances: list[Instance], database_url: str, tmp_path: Path
+) -> None:
+    await approve_in_a(instances[0])
+    bank, out = tmp_path / "bank", tmp_path / "approved.yaml"
+    write_bank(small_bank(), bank)
+    runner = CliRunner()
+    done = runner.invoke(
+        app, ["approved", "--out", str(out), "--db", database_url, "--bank", str(bank)]
+    )
+    assert done.exit_code == 0 and "wrote 1 approved suggestion(s)" in done.output
+    folded = runner.invoke(app, ["import-items", str(out), "--bank", str(bank)])
+    assert folded.exit_code == 0, folded.output
+    exported = runner.invoke(
+        app, ["export", "--format", "json", "--bank", str(bank), "--db", database_url]
+    )
+    ids = [r["id"] for r in json.loads(exported.stdout)]
+    assert ids.count(ITEM_ID) == 1  # the bank file's copy; the live one is not repeated
