@@ -255,6 +255,12 @@ class Suggestions:
             outcome = await asyncio.to_thread(self._store.approve_live, sid, command.channel, live)
             if outcome != "id taken":
                 break
+        if outcome == "id taken":
+            return Reply(
+                private=True,
+                text=f"Another question took the id `{item.id}` just now; "
+                f"`/approve {sid}` again picks a new one.",
+            )
         if outcome != "approved":
             return None
         await self._publisher.go_live(live)
