@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,17 @@ from bot.content.bank import write_bank
 from bot.content.cli import app
 from bot.content.export import EXPORT_FIELDS
 from bot.content.live import BankRules
-from bot.core.model import ChannelRef, CommandInvocation, IncomingMessage, MessageRef, UserRef
+from bot.core.model import (
+    ChannelRef,
+    CommandInvocation,
+    Difficulty,
+    IncomingMessage,
+    Item,
+    LiveItem,
+    MessageRef,
+    Suggestion,
+    UserRef,
+)
 from bot.core.retrieval import Retriever
 from bot.core.service import QotdService
 from bot.storage.learning_store import SqlLearningStore
@@ -235,3 +246,23 @@ async def test_approved_writes_the_live_items_as_a_bank_file(
     )
     ids = [r["id"] for r in json.loads(exported.stdout)]
     assert ids.count(ITEM_ID) == 1  # the bank file's copy; the live one is not repeated
+
+
+def test_store_approves_and_keeps_the_item_in_one_transaction(database_url: str) -> None:
+    store = SqlLearningStore(database_url)
+    try:
+        now = datetime(2026, 12, 2, tzinfo=UTC)
+        for _ in range(2):
+            store.add_suggestion(Suggestion(0, SERVER_A, AUTHOR, QUESTION, ANSWER, "safety", now))
+        item = Item(ITEM_ID, QUESTION, ANSWER, ("a", "b", "c"), "safety", Difficulty.EASY, "x")
+        live = LiveItem(item, SERVER_A, 1, ADMIN_A.user_id, now)
+        empty = store.live_marker()
+        assert store.approve_live(1, SERVER_B, live) == "not pending"  # another workspace
+        assert store.approve_live(1, SERVER_A, live) == "approved"
+        assert store.live_marker() != empty
+        assert store.approve_live(2, SERVER_A, live) == "id taken"
+        assert [s.id for s in store.suggestions(None, "pending")] == [2]  # left as it was
+        [kept] = store.live_items()
+        assert kept.item == item and kept.owner == SERVER_A and kept.suggestion_id == 1
+    finally:
+        store.close()
