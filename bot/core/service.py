@@ -368,17 +368,15 @@ class QotdService:
             log.exception("daily post in %s failed; the next tick retries", channel)
 
     async def run_reveals(self) -> int:
-        """Periodic tick: reveal every answer whose time has come."""
+        """Periodic tick: reveal every answer whose time has come (a question another
+        instance approved and posted is known first)."""
+        await self._refresh_quietly()
         return await self.daily.reveal_due(self.scope)
 
     async def run_posts(self) -> int:
         """Periodic tick: take the live items other instances added, then post in every
         channel of this instance's scope whose slot has come."""
-        try:
-            await self.refresh_live()
-        except Exception:  # the bank as it was still serves: posting goes on
-            self.metrics.error("live_items")
-            log.exception("could not read the live items; the next tick tries again")
+        await self._refresh_quietly()
         return await self.daily.post_due(self.scope)
 
     # ----- the running bank -----------------------------------------------------------
@@ -390,6 +388,23 @@ class QotdService:
     def taken_ids(self) -> set[str]:
         """Every item id in use: bank files and live items."""
         return self.live.taken()
+
+    async def item(self, item_id: str) -> Item | None:
+        """The item of a post: one this instance knows, else one another instance approved
+        since its last tick (read now), else None."""
+        found = self.daily.item(item_id)
+        if found is None and await self._refresh_quietly():
+            found = self.daily.item(item_id)
+        return found
+
+    async def _refresh_quietly(self) -> int:
+        """``refresh_live``, whose failure is logged: the bank as it was still serves."""
+        try:
+            return await self.refresh_live()
+        except Exception:
+            self.metrics.error("live_items")
+            log.exception("could not read the live items; the next look tries again")
+            return 0
 
     async def refresh_live(self) -> int:
         """Add the live items other instances approved since the last look (one cheap query
@@ -464,7 +479,7 @@ class QotdService:
         post = await asyncio.to_thread(self.store.post_by_thread, message.channel, thread_id)
         if post is None or post.skipped:
             return
-        item = self.daily.item(post.item_id)
+        item = await self.item(post.item_id)
         if item is None:
             return
         attempts = await asyncio.to_thread(self.store.attempts_for_post, post.id)

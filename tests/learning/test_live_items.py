@@ -266,3 +266,20 @@ def test_store_approves_and_keeps_the_item_in_one_transaction(database_url: str)
         assert kept.item == item and kept.owner == SERVER_A and kept.suggestion_id == 1
     finally:
         store.close()
+
+
+async def test_an_answer_reaching_another_instance_before_its_tick_is_graded(
+    instances: list[Instance],
+) -> None:
+    first, second = instances
+    await first.run(SERVER_A, ADMIN_A, "schedule", "difficulty=easy")
+    await approve_in_a(first)
+    await first.run(SERVER_A, AUTHOR, "today")
+    post = first.store.latest_post(SERVER_A)
+    assert post is not None and post.item_id == ITEM_ID and post.message is not None
+    answer = "It makes the model ignore its safety rules through role play or encoded text"
+    message = MessageRef(SERVER_A, "m-answer", post.message.message_id)
+    await second.service.on_message(  # no tick on the second instance yet
+        IncomingMessage(SERVER_A, AUTHOR, answer, message=message, thread=post.message)
+    )
+    assert len(second.store.attempts_for_post(post.id)) == 1
