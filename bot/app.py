@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.ann_index import DEFAULT_KIND, build_ann
 from bot.charts import progress_chart
 from bot.content.bank import Bank, load_bank
+from bot.content.live import BankRules
 from bot.core import grading, retrieval
 from bot.core.index import VectorIndex, item_texts
 from bot.core.model import ChannelRef, Item, Schedule, Scope
@@ -74,6 +75,10 @@ class BackgroundRetriever:
     def search(self, query: str, k: int = 3) -> ExplainResult:
         """Search once the index is built."""
         return self.result().search(query, k)
+
+    def with_items(self, items: Sequence[Item]) -> Retriever:
+        """The built retriever grown by ``items`` (live items; waits for the build)."""
+        return self.result().with_items(items)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -227,6 +232,7 @@ def bootstrap(
             **settings.service_options(),
             "learning": SqlLearningStore(database),
             "charts": progress_chart,
+            "item_rules": BankRules(),
             "metrics": metrics,
             "scope": scope,
             "on_schedule_change": schedule_changed,

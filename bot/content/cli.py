@@ -17,11 +17,39 @@ from bot.content.lint import lint_bank
 from bot.content.records import FORMATS as RECORD_FORMATS
 from bot.content.records import export_records, import_records, suggestion_items
 from bot.content.schema import ContentError
+from bot.core.model import Item
 from bot.core.ports import Embedder
 
 app = typer.Typer(help="Manage the question bank (content/bank).", no_args_is_help=True)
 
 BankOption = Annotated[Path, typer.Option("--bank", help="Bank directory.")]
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: QOTD_DATABASE_URL).")
+]
+
+
+def live_items(db: str | None, bank_ids: set[str]) -> list[Item]:
+    """The live items (approved suggestions) of the database, of every workspace, except
+    those the bank files now hold; none when its SQLite file does not exist yet."""
+    from bot.settings import Settings
+    from bot.storage.learning_store import SqlLearningStore
+
+    url = db or Settings().database_url
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not Path(url[len(prefix) :]).expanduser().exists():
+        return []
+    store = SqlLearningStore(url)
+    try:
+        lives = store.live_items()
+    finally:
+        store.close()
+    return [live.item for live in lives if live.item.id not in bank_ids]
+
+
+def bank_and_live(bank: Path, db: str | None, live: bool) -> list[Item]:
+    """The bank files' items, then (with ``live``) the database's live items."""
+    items = list(load_bank(bank).items)
+    return items + live_items(db, {item.id for item in items}) if live else items
 
 
 def _embedder() -> Embedder:
@@ -116,12 +144,17 @@ def export(
     format: Annotated[str, typer.Option("--format", help="json, csv, yaml or anki.")] = "json",
     out: Annotated[Path | None, typer.Option("--out", help="File (default: stdout).")] = None,
     bank: BankOption = DEFAULT_BANK_DIR,
+    db: DbOption = None,
+    live: Annotated[
+        bool, typer.Option(help="Include the live items (approved suggestions) of --db.")
+    ] = True,
 ) -> None:
-    """Write every item as JSON, CSV, YAML, or an Anki deck (``--format anki --out x.apkg``)."""
+    """Write every item (the bank files', then the live ones) as JSON, CSV, YAML, or an Anki
+    deck (``--format anki --out x.apkg``)."""
     if format == "anki":
         if out is None:
             raise typer.BadParameter("an Anki deck needs a file: --out qotd.apkg")
-        count = write_deck(load_bank(bank).items, out)
+        count = write_deck(bank_and_live(bank, db, live), out)
         typer.echo(f"exported {count} cards to {out}", err=True)
         return
     if format not in (*FORMATS, *RECORD_FORMATS):
@@ -129,7 +162,7 @@ def export(
             f"use one of: {', '.join(dict.fromkeys((*FORMATS, *RECORD_FORMATS, 'anki')))}",
             param_hint="--format",
         )
-    text = export_records(load_bank(bank).items, format)
+    text = export_records(bank_and_live(bank, db, live), format)
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -162,21 +195,25 @@ def import_items(
 @app.command()
 def approved(
     out: Annotated[Path, typer.Option("--out", help="YAML file to write.")],
-    db: Annotated[
-        str | None, typer.Option("--db", help="Database URL (default: QOTD_DATABASE_URL).")
-    ] = None,
+    db: DbOption = None,
     bank: BankOption = DEFAULT_BANK_DIR,
 ) -> None:
-    """Write the approved member suggestions as bank items, ready for ``import-items``."""
+    """Write the approved member suggestions as bank items, ready for ``import-items``: the
+    live ones as they went live, those approved before live items existed converted now."""
     from bot.settings import Settings
     from bot.storage.learning_store import SqlLearningStore
 
     store = SqlLearningStore(db or Settings().database_url)
     try:
         accepted = store.suggestions(None, "approved")
+        lives = store.live_items()
     finally:
         store.close()
-    items = suggestion_items(accepted, {item.id for item in load_bank(bank).items})
+    bank_ids = {item.id for item in load_bank(bank).items}
+    went_live = {live.suggestion_id for live in lives}
+    items = [live.item for live in lives if live.item.id not in bank_ids]
+    taken = bank_ids | {item.id for item in items}
+    items += suggestion_items([s for s in accepted if s.id not in went_live], taken)
     out.write_text(export_records(items, "yaml"), encoding="utf-8")
     typer.echo(
         f"wrote {len(items)} approved suggestion(s) to {out}; review the key points, then "

@@ -102,7 +102,8 @@ def _check_depth(entry: Entry) -> list[Problem]:
     ]
 
 
-def _check_entry(entry: Entry, ids: set[str]) -> list[Problem]:
+def check_entry(entry: Entry, ids: set[str]) -> list[Problem]:
+    """The lint problems of one entry (``ids``: every item id, for its ``related``)."""
     item, problems = entry.item, []
     if entry.file.stem != item.topic:
         problems.append(
@@ -177,7 +178,7 @@ def lint_authored(directory: Path, bank_ids: set[str]) -> list[Problem]:
     entries, problems = read_authored(directory)
     ids = bank_ids | {entry.item.id for entry in entries}
     for entry in entries:
-        problems += [p for p in _check_entry(entry, ids) if "move the item to" not in p.message]
+        problems += [p for p in check_entry(entry, ids) if "move the item to" not in p.message]
     return problems
 
 
@@ -192,7 +193,7 @@ def lint_bank(
     entries, problems = read_bank(directory)
     ids = {entry.item.id for entry in entries}
     for entry in entries:
-        problems += _check_entry(entry, ids)
+        problems += check_entry(entry, ids)
     if authored is not None:
         problems += lint_authored(authored, ids)
     if embedder is not None and entries:

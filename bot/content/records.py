@@ -16,7 +16,7 @@ from bot.content.bank import dump_items
 from bot.content.export import EXPORT_FIELDS, export_items
 from bot.content.keypoints import extract_key_points
 from bot.content.schema import LIST_KEYS, ContentError, Problem, read_entries
-from bot.content.tagging import guess_difficulty, slugify
+from bot.content.tagging import fit_difficulty, guess_difficulty, slugify
 from bot.core.model import Item, Suggestion
 
 FORMATS = ("yaml", "json", "csv")
@@ -76,25 +76,27 @@ def import_records(path: Path) -> list[Item]:
     return [entry.item for entry in entries]
 
 
+def suggestion_item(s: Suggestion, taken: set[str], key_points: Sequence[str] = ()) -> Item:
+    """An approved suggestion as a bank item: an id not in ``taken`` (which it joins), key
+    points extracted from the answer unless given, a difficulty its answer supports."""
+    base = slugify(s.question) or f"suggestion-{s.id}"
+    item_id, n = base, 1
+    while item_id in taken:
+        n += 1
+        item_id = f"{base}-{n}"
+    taken.add(item_id)
+    guessed = guess_difficulty(s.question, s.answer)
+    return Item(
+        id=item_id,
+        question=s.question,
+        answer=s.answer,
+        key_points=tuple(key_points) or tuple(extract_key_points(s.answer)),
+        topic=s.topic,
+        difficulty=fit_difficulty(guessed, s.answer),
+        source=f"suggested by {s.author.display_name or s.author.user_id}",
+    )
+
+
 def suggestion_items(suggestions: Sequence[Suggestion], taken: set[str]) -> list[Item]:
     """Approved suggestions as bank items (ids unique against ``taken``; key points extracted)."""
-    items = []
-    for s in suggestions:
-        base = slugify(s.question)
-        item_id, n = base, 1
-        while item_id in taken:
-            n += 1
-            item_id = f"{base}-{n}"
-        taken.add(item_id)
-        items.append(
-            Item(
-                id=item_id,
-                question=s.question,
-                answer=s.answer,
-                key_points=tuple(extract_key_points(s.answer)),
-                topic=s.topic,
-                difficulty=guess_difficulty(s.question, s.answer),
-                source=f"suggested by {s.author.display_name or s.author.user_id}",
-            )
-        )
-    return items
+    return [suggestion_item(s, taken) for s in suggestions]

@@ -101,6 +101,8 @@ class DailySession:
         self.channels = channels or Channels(store)
         self.before_reveal: Callable[[Post], Awaitable[object]] | None = None
         """Runs before a post's wrap-up is made (answer catch-up of its thread)."""
+        self.visible: Callable[[Item, ChannelRef], bool] = lambda item, channel: True
+        """Whether an item may be asked in a channel (live items: their workspace only)."""
         # One lock per channel: selection and claim of a channel run one at a time in this
         # process, while different channels post concurrently.
         self._locks: dict[ChannelRef, asyncio.Lock] = {}
@@ -122,6 +124,17 @@ class DailySession:
     def item(self, item_id: str) -> Item | None:
         """The bank item with this id."""
         return self._by_id.get(item_id)
+
+    def add_items(self, items: Sequence[Item]) -> None:
+        """Items that joined the running bank: the rotation may ask them from now on."""
+        for item in items:
+            if item.id not in self._by_id:
+                self._items.append(item)
+                self._by_id[item.id] = item
+
+    def _pool(self, channel: ChannelRef) -> list[Item]:
+        """The items the channel may be asked."""
+        return [item for item in self._items if self.visible(item, channel)]
 
     async def current_post(self, channel: ChannelRef) -> Post | None:
         """Today's (non-skipped) post in the channel, in the channel's timezone.
@@ -245,7 +258,8 @@ class DailySession:
         previous_topic = ""
         if recent and (prev := self.item(recent[0].item_id)):
             previous_topic = prev.topic
-        return choose(self._items, schedule, cycle_posts, cycle, previous_topic, f"{channel}:{key}")
+        pool = self._pool(channel)
+        return choose(pool, schedule, cycle_posts, cycle, previous_topic, f"{channel}:{key}")
 
     async def _release(self, post: Post, error: BaseException) -> None:
         """Give up a claim whose posting failed, so that the next tick tries again, unless the
@@ -314,7 +328,8 @@ class DailySession:
         asked = {
             p.item_id for p in await asyncio.to_thread(self._store.posts_in_cycle, channel, cycle)
         }
-        return sum(1 for item in eligible(self._items, schedule) if item.id not in asked)
+        pool = self._pool(channel)
+        return sum(1 for item in eligible(pool, schedule) if item.id not in asked)
 
     async def reveal(self, post: Post) -> bool:
         """Reveal the post's answer in its thread with a wrap-up, exactly once."""

@@ -40,7 +40,8 @@ async def today(service: QotdService, command: CommandInvocation) -> Reply:
 
 async def explain(service: QotdService, command: CommandInvocation) -> Reply:
     """The closest reference answer."""
-    return service.over_limit(command.user) or await service.explain(command.args)
+    limited = service.over_limit(command.user)
+    return limited or await service.explain(command.args, where=command.channel)
 
 
 async def reveal(service: QotdService, command: CommandInvocation) -> Reply:
@@ -68,7 +69,7 @@ async def skip(service: QotdService, command: CommandInvocation) -> Reply:
 async def topics(service: QotdService, command: CommandInvocation) -> Reply:
     """The bank's topics with their question counts."""
     counts: dict[str, list[int]] = {}
-    for item in service.items:
+    for item in service.items_for(command.channel):
         answered, prompts = counts.setdefault(item.topic, [0, 0])
         counts[item.topic] = [answered + (not item.is_prompt), prompts + item.is_prompt]
     lines = [
@@ -86,9 +87,10 @@ async def schedule(service: QotdService, command: CommandInvocation) -> Reply:
     if not service.is_admin(command.user):
         return replies.refuse("schedule")
     current = await service.channels.schedule_of(command.channel)
-    updated = apply_settings(current, command.args, {item.topic for item in service.items})
+    items = service.items_for(command.channel)
+    updated = apply_settings(current, command.args, {item.topic for item in items})
     await service.channels.set(command.channel, updated)
-    text = replies.schedule_updated(current, updated, command.args, service.items)
+    text = replies.schedule_updated(current, updated, command.args, items)
     return Reply(private=True, text=text)
 
 

@@ -23,12 +23,14 @@ WEAKEST_SHOWN = 3
 
 @dataclass(frozen=True, slots=True)
 class ChannelDay:
-    """One channel the member answers in: its schedule and the member's standing there."""
+    """One channel the member takes part in: its schedule and the member's standing there
+    (``answered`` 0: they practised there but have not answered a daily question yet)."""
 
     channel: ChannelRef
     schedule: str
     points: int
     streak: int
+    answered: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +55,25 @@ async def member_home(
     topics: Mapping[str, str],
     clock: Callable[[], datetime],
 ) -> Home:
-    """The member's home across the channels of ``workspace`` they have answered in."""
+    """The member's home across the channels of ``workspace`` they take part in, as far as the
+    store knows: where they answered a daily question, and where they practise (a channel
+    with daily questions; not a paused one such as a DM)."""
     days: list[ChannelDay] = []
     answered = points = streak = best = 0
     by_topic: dict[str, list[int]] = {}
+    member = (
+        await asyncio.to_thread(learning.get_member, user.platform, user.user_id)
+        if learning is not None
+        else None
+    )
+    practised = member.channel if member is not None else None
     for channel, schedule in await asyncio.to_thread(store.list_channels):
         if (channel.platform, channel.workspace) != (user.platform, workspace):
             continue
         stats = await asyncio.to_thread(store.user_stats, channel, user.user_id, schedule.timezone)
         if stats is None:
+            if channel == practised and not schedule.paused:
+                days.append(ChannelDay(channel, describe(schedule), 0, 0, answered=0))
             continue
         answered, points = answered + stats.answered, points + stats.points
         streak, best = max(streak, stats.streak), max(best, stats.best_streak)
@@ -103,9 +115,16 @@ def home_reply(home: Home, links: Mapping[ChannelRef, Link] | None = None) -> Re
         for day in home.channels:
             link = links.get(day.channel)
             name = link.markdown if link else f"`{day.channel.channel}`"
-            lines.append(
-                f"- {name}: {day.schedule}. You: {day.points} points, streak {day.streak}."
+            you = (
+                f"You: {day.points} points, streak {day.streak}."
+                if day.answered
+                else "You practise here; answer its question of the day to score."
             )
+            lines.append(f"- {name}: {day.schedule}. {you}")
+        lines.append(
+            "_Listed: the channels where you answered or practised; others you're in show up "
+            "once you answer there._"
+        )
     label = "Start practice" + (f" ({len(home.due)} due)" if home.due else "")
     return Reply(
         title="Your day with qotd",

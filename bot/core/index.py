@@ -29,6 +29,15 @@ class ItemVectors:
     owners: npt.NDArray[np.int64]
     vectors: Vectors
 
+    def extended(self, more: ItemVectors) -> ItemVectors:
+        """These vectors followed by ``more``'s (items of ``more`` come after these)."""
+        return ItemVectors(
+            item_ids=self.item_ids + more.item_ids,
+            texts=self.texts + more.texts,
+            owners=np.concatenate([self.owners, more.owners + len(self.item_ids)]),
+            vectors=np.vstack([self.vectors, more.vectors]).astype(np.float32),
+        )
+
     def matches(self, items: Sequence[Item]) -> bool:
         """True when these vectors were computed for exactly these items' texts."""
         ids, texts, _ = item_texts(items)

@@ -77,6 +77,13 @@ class Learning:
         # Weeks this process already recapped (or found empty): the tick runs every minute.
         self._recapped: set[tuple[ChannelRef, date]] = set()
 
+    def add_items(self, items: Sequence[Item]) -> None:
+        """Items that joined the running bank (practice, progress and recaps know them)."""
+        for item in items:
+            self.items.setdefault(item.id, item)
+            self._topics.setdefault(item.id, item.topic)
+        self.practice.add_items(items)
+
     def _timezone(self, channel: ChannelRef) -> str:
         """The channel's timezone, without registering an unknown channel."""
         return (self._core.get_schedule(channel) or Schedule()).timezone

@@ -35,6 +35,11 @@ class RememberingStore:
         self._clock = clock
         self._cache: dict[ChannelRef, tuple[datetime, tuple[str, ...]]] = {}
 
+    def add_items(self, items: Sequence[Item]) -> None:
+        """Items that joined the running bank: their answers count towards weak topics."""
+        for item in items:
+            self._items.setdefault(item.id, item)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 

@@ -397,6 +397,21 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveItem:
+    """An item that joined the running bank from an approved suggestion (kept in the database).
+
+    It is seen in ``owner``'s platform and workspace only (its channel where there is none),
+    where it was moderated; the shipped bank files are seen everywhere.
+    """
+
+    item: Item
+    owner: ChannelRef
+    suggestion_id: int
+    approved_by: str
+    approved_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """One event as a platform delivered it, recorded in the inbox before it is acknowledged.
 

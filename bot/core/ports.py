@@ -17,6 +17,7 @@ from bot.core.model import (
     Delivery,
     Grade,
     Item,
+    LiveItem,
     MessageRef,
     Post,
     PracticeCard,
@@ -427,6 +428,36 @@ class LearningStore(Protocol):
     ) -> bool:
         """Approve or reject a pending suggestion of ``where``'s workspace (as in
         ``get_suggestion``); False if there is none, or it was already decided."""
+        ...
+
+    def approve_live(self, suggestion_id: int, where: ChannelRef, live: LiveItem) -> str:
+        """In one transaction, approve a pending suggestion of ``where``'s workspace and keep
+        ``live`` as a live item: "approved", "not pending" (none, decided already, or another
+        workspace's), or "id taken" (another live item has its id; nothing changed)."""
+        ...
+
+    def live_items(self) -> list[LiveItem]:
+        """Every live item, oldest first."""
+        ...
+
+    def live_marker(self) -> str:
+        """A cheap value that changes whenever live items are added or removed."""
+        ...
+
+
+class ItemRules(Protocol):
+    """The bank's rules for an item (``bot.content``): how a suggestion becomes one, and what
+    keeps it out of the bank."""
+
+    def item_for(
+        self, suggestion: Suggestion, taken: set[str], key_points: Sequence[str] = ()
+    ) -> Item:
+        """The suggestion as a bank item with an id not in ``taken`` (key points extracted
+        from its answer unless given)."""
+        ...
+
+    def problems(self, item: Item, known: set[str]) -> list[str]:
+        """What keeps ``item`` out of the bank, as a bank file's lint would say it (none: ok)."""
         ...
 
 

@@ -79,6 +79,15 @@ class Practice:
         self._grader = grader
         self._clock = clock
         self._zone_of = zone_of or (lambda channel: "UTC")
+        self.visible: Callable[[Item, ChannelRef], bool] = lambda item, channel: True
+        """Whether an item may be served in a channel (live items: their workspace only)."""
+
+    def add_items(self, items: Sequence[Item]) -> None:
+        """Items that joined the running bank: new cards may come from them."""
+        for item in items:
+            if not item.is_prompt and item.id not in self._by_id:
+                self._items.append(item)
+                self._by_id[item.id] = item
 
     async def due(self, user: UserRef) -> list[PracticeCard]:
         """The member's cards due now, most overdue first."""
@@ -206,7 +215,10 @@ class Practice:
                 if s.user_id == user.user_id and s.item_id in self._by_id
             ]
         )
-        fresh = sorted((i for i in self._items if i.id not in seen), key=lambda i: i.id)
+        fresh = sorted(
+            (i for i in self._items if i.id not in seen and self.visible(i, channel)),
+            key=lambda i: i.id,
+        )
         if not fresh:
             return None
         weakest = min(fresh, key=lambda i: (strengths.get(i.topic, UNKNOWN_STRENGTH), i.topic))

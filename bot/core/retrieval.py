@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,6 +140,7 @@ class Retriever:
         vectors: ItemVectors | None = None,
         *,
         index: VectorIndex | None = None,
+        indexed_rows: int | None = None,
     ) -> None:
         self._items = searchable(items)
         self._embedder = embedder
@@ -149,6 +150,12 @@ class Retriever:
         self._owners = vectors.owners
         self._exact = len(vectors.texts) <= EXACT_ROWS
         self._index: VectorIndex = index or ExactIndex(vectors.vectors)
+        # rows added after a vector index was built (live items) are scored exactly
+        self._ann = index is not None
+        whole = indexed_rows is None or index is None
+        self._indexed = len(vectors.texts) if whole or indexed_rows is None else indexed_rows
+        self._tail = np.unique(self._owners[self._indexed :]).astype(np.int64)
+        self._position = {item.id: n for n, item in enumerate(self._items)}
         # texts of one item are consecutive rows: item i owns rows _starts[i]:_starts[i + 1]
         self._starts = np.searchsorted(self._owners, np.arange(len(self._items) + 1))
         heads = {q for item in self._items for q in (item.question, *item.alternate_questions)}
@@ -180,6 +187,18 @@ class Retriever:
             if self._lexical.document_frequency(stem(a)) <= common
         }
         self._key_terms: dict[int, frozenset[str]] = {}
+
+    def with_items(self, items: Sequence[Item]) -> Retriever:
+        """A retriever over these items and ``items`` (those not here yet): only their texts
+        are embedded; a large bank's vector index is kept and the new rows scored exactly."""
+        new = [item for item in searchable(items) if item.id not in self._position]
+        if not new:
+            return self
+        grown = self._vectors.extended(build_item_vectors(new, self._embedder))
+        index = self._index if self._ann else None
+        return Retriever(
+            [*self._items, *new], self._embedder, grown, index=index, indexed_rows=self._indexed
+        )
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -257,7 +276,7 @@ class Retriever:
         the ask's vector or using one of its rarer words."""
         if self._exact:
             return np.arange(len(self._items), dtype=np.int64)
-        found = [self._lexical.discover(stems, DISCOVER_POSTINGS)]
+        found = [self._lexical.discover(stems, DISCOVER_POSTINGS), self._tail]
         if query is not None:
             rows, _ = self._index.search(query, NEIGHBOURS)
             found.append(self._owners[rows])
@@ -288,11 +307,17 @@ class Retriever:
         blended: Floats = (1 - TOP_TEXTS_SHARE) * best + TOP_TEXTS_SHARE * top
         return blended
 
-    def scored(self, query: str) -> tuple[npt.NDArray[np.int64], Floats]:
-        """Candidate item indices for ``query`` and their fused scores in [0, 1]."""
+    def scored(
+        self, query: str, hidden: Collection[str] = ()
+    ) -> tuple[npt.NDArray[np.int64], Floats]:
+        """Candidate item indices for ``query`` (none of the ``hidden`` ids) and their fused
+        scores in [0, 1]."""
         dense_text, stems, aliases = self.prepare(query)
         vector = self._embedder.encode([dense_text])[0] if dense_text else None
         candidates = self.candidates(vector, [s for s, _ in stems])
+        if hidden:
+            left_out = [self._position[i] for i in hidden if i in self._position]
+            candidates = candidates[~np.isin(candidates, left_out)]
         raw = self.dense(vector, candidates)
         dense = np.clip((raw - DENSE_FLOOR) / (DENSE_FULL - DENSE_FLOOR), 0, 1)
         lexical = self._lexical.score(stems, candidates, CORRECTED_WEIGHT, aliases)
@@ -316,11 +341,14 @@ class Retriever:
         scores[candidates] = fused
         return scores
 
-    def search(self, query: str, k: int = 3) -> ExplainResult:
-        """The ``k`` best items for the ask; abstained (nearest items kept) when none is close."""
+    def search(self, query: str, k: int = 3, hidden: Collection[str] = ()) -> ExplainResult:
+        """The ``k`` best items for the ask; abstained (nearest items kept) when none is close.
+
+        ``hidden`` ids are never returned (live items of another workspace).
+        """
         if not self._items or not clean_ask(query):
             return ExplainResult(query, True, (), ())
-        candidates, fused = self.scored(query)
+        candidates, fused = self.scored(query, hidden)
         order = np.argsort(-fused, kind="stable")[: max(k, 1)]
         matches = tuple(
             Match(self._items[int(candidates[i])], round(float(fused[i]), 4)) for i in order
@@ -332,7 +360,7 @@ class Retriever:
         best = int(candidates[int(order[0])])
         missing = self.missing_words(query, best)
         weak = bool(missing) or matches[0].score < WEAK_SCORE
-        related = () if weak else self.related(best, max(k - 1, 0))
+        related = () if weak else self.related(best, max(k - 1, 0), hidden)
         return ExplainResult(query, False, matches, topics, weak, missing, related)
 
     def missing_words(self, query: str, index: int) -> tuple[str, ...]:
@@ -360,16 +388,20 @@ class Retriever:
         parts = [item.question, *item.alternate_questions, *item.key_points, item.answer]
         return " ".join(parts).lower()
 
-    def related(self, index: int, limit: int = 2) -> tuple[Match, ...]:
-        """Up to ``limit`` items on the same idea as item ``index`` (score: text similarity)."""
+    def related(
+        self, index: int, limit: int = 2, hidden: Collection[str] = ()
+    ) -> tuple[Match, ...]:
+        """Up to ``limit`` items on the same idea as item ``index`` (score: text similarity),
+        none of the ``hidden`` ids."""
         if limit <= 0:
             return ()
         centre = self._centroid(index)
         rows, _ = self._index.search(centre.astype(np.float32), NEIGHBOURS)
         terms = self.key_terms(index)
         found = []
-        for other in np.unique(self._owners[rows]).tolist():
-            if other == index:
+        near = np.concatenate([self._owners[rows], self._tail])
+        for other in np.unique(near).tolist():
+            if other == index or self._items[other].id in hidden:
                 continue
             similarity = float(self._centroid(other) @ centre)
             shared = len(terms & self.key_terms(other))

@@ -27,6 +27,7 @@ from bot.core.commands import (
 )
 from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
 from bot.core.learning import Learning
+from bot.core.live import LiveBank, LiveSearch
 from bot.core.memory import RememberingStore
 from bot.core.model import (
     Attempt,
@@ -36,6 +37,7 @@ from bot.core.model import (
     Grade,
     IncomingMessage,
     Item,
+    LiveItem,
     MessageRef,
     Outcome,
     Reply,
@@ -48,6 +50,7 @@ from bot.core.ports import (
     ChartDrawer,
     ChatPlatform,
     Grader,
+    ItemRules,
     LearningStore,
     Metrics,
     NoMetrics,
@@ -110,8 +113,14 @@ class QotdService:
         charts: ChartDrawer | None = None,
         scope: Scope | None = None,
         post_rate: float = 0.0,
+        item_rules: ItemRules | None = None,
     ) -> None:
+        # The bank files' items (seen everywhere), and the live items: approved suggestions,
+        # each seen in its workspace only (``items_for``).
         self.items = tuple(items)
+        self.live = LiveBank(learning, items)
+        self.live_items: tuple[Item, ...] = tuple(self.live.load())
+        running = (*self.items, *self.live_items)
         self.scope = scope or Scope()
         """The channels this instance serves in scheduled work (its platform, its shards)."""
         self.store = store
@@ -119,18 +128,21 @@ class QotdService:
         # Scheduled work (posts, reveals, hints, recaps) goes at the platform's pace.
         self.pacer = Pacer(post_rate)
         scheduled = cast(ChatPlatform, PacedPlatform(platform, self.pacer))
-        self.retriever = retriever
+        self.retriever = LiveSearch(retriever, self.live.hidden)
+        self.retriever.add(self.live_items)
         self.grader = grader
         # Channel memory: with the learning loop, daily selection sees each channel's weak topics.
         daily_store = store
+        self._memory: RememberingStore | None = None
         if learning is not None:
-            daily_store = cast(Store, RememberingStore(store, learning, self.items, clock))
+            self._memory = RememberingStore(store, learning, running, clock)
+            daily_store = cast(Store, self._memory)
         self.commands = REGISTRY
         self.channels = Channels(store, on_schedule_change)
         self.metrics: Metrics = metrics or NoMetrics()
         """Where counters and timings go (Prometheus when the HTTP port is enabled)."""
         self.daily = DailySession(
-            self.items,
+            running,
             daily_store,
             scheduled,
             clock,
@@ -139,16 +151,28 @@ class QotdService:
             metrics=self.metrics,
             channels=self.channels,
         )
+        self.daily.visible = self.live.visible
         self._admins = admins
         self._clock = clock
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.learning = (
-            Learning(self.items, learning, store, scheduled, grader, clock, charts)
+            Learning(running, learning, store, scheduled, grader, clock, charts)
             if learning
             else None
         )
+        if self.learning is not None:
+            self.learning.practice.visible = self.live.visible
         self.suggestions = (
-            Suggestions(self.items, learning, store, platform, retriever, clock)
+            Suggestions(
+                running,
+                learning,
+                store,
+                platform,
+                self.retriever,
+                clock,
+                rules=item_rules,
+                publisher=self,
+            )
             if learning
             else None
         )
@@ -201,7 +225,7 @@ class QotdService:
                 await self._say(message.channel, message.user, where, reply)
                 return ""
             query = command[1] if command else clean_text(text)
-        reply = self.over_limit(message.user) or await self.explain(query)
+        reply = self.over_limit(message.user) or await self.explain(query, where=message.channel)
         await self._say(message.channel, message.user, where, reply)
         return ""
 
@@ -276,10 +300,11 @@ class QotdService:
         a form asked for in ``inputs`` once it is submitted."""
         if action == "explain_related":
             item = self.daily.item(value)
-            if item is None:
+            if item is None or not self.live.visible(item, channel):
                 return Reply(private=True, text="That question is no longer in the bank.")
             limited = self.over_limit(user)
-            return limited or await self.explain(item.question if item.is_prompt else item.topic)
+            ask = item.question if item.is_prompt else item.topic
+            return limited or await self.explain(ask, where=channel)
         if action == home.START_PRACTICE:
             return await self.on_command(CommandInvocation(channel, user, "practice"))
         declared = self.commands.actions.get(action)
@@ -307,7 +332,7 @@ class QotdService:
     async def home(self, user: UserRef, workspace: str) -> home.Home:
         """The member's home (streak, points, weakest topics, due cards, their channels)."""
         learning = self.learning.store if self.learning else None
-        topics = {item.id: item.topic for item in self.items}
+        topics = {item.id: item.topic for item in (*self.items, *self.live_items)}
         return await home.member_home(user, workspace, self.store, learning, topics, self._clock)
 
     # ----- scheduler callbacks --------------------------------------------------------
@@ -323,12 +348,70 @@ class QotdService:
             log.exception("daily post in %s failed; the next tick retries", channel)
 
     async def run_reveals(self) -> int:
-        """Periodic tick: reveal every answer whose time has come."""
+        """Periodic tick: reveal every answer whose time has come (a question another
+        instance approved and posted is known first)."""
+        await self._refresh_quietly()
         return await self.daily.reveal_due(self.scope)
 
     async def run_posts(self) -> int:
-        """Periodic tick: post in every channel of this instance's scope whose slot has come."""
+        """Periodic tick: take the live items other instances added, then post in every
+        channel of this instance's scope whose slot has come."""
+        await self._refresh_quietly()
         return await self.daily.post_due(self.scope)
+
+    # ----- the running bank -----------------------------------------------------------
+    def items_for(self, channel: ChannelRef) -> tuple[Item, ...]:
+        """The items of the running bank that ``channel`` may see."""
+        mine = (item for item in self.live_items if self.live.visible(item, channel))
+        return (*self.items, *mine)
+
+    def taken_ids(self) -> set[str]:
+        """Every item id in use: bank files and live items."""
+        return self.live.taken()
+
+    async def item(self, item_id: str) -> Item | None:
+        """The item of a post: one this instance knows, else one another instance approved
+        since its last tick (read now), else None."""
+        found = self.daily.item(item_id)
+        if found is None and await self._refresh_quietly():
+            found = self.daily.item(item_id)
+        return found
+
+    async def _refresh_quietly(self) -> int:
+        """``refresh_live``, whose failure is logged: the bank as it was still serves."""
+        try:
+            return await self.refresh_live()
+        except Exception:
+            self.metrics.error("live_items")
+            log.exception("could not read the live items; the next look tries again")
+            return 0
+
+    async def refresh_live(self) -> int:
+        """Add the live items other instances approved since the last look (one cheap query
+        when there are none); returns how many were added."""
+        new = await asyncio.to_thread(self.live.changed)
+        await self._add_items(new)
+        return len(new)
+
+    async def go_live(self, live: LiveItem) -> None:
+        """An item approved here joins the running bank at once."""
+        await self._add_items(self.live.accept([live]))
+
+    async def _add_items(self, items: Sequence[Item]) -> None:
+        """Items joining the rotation, practice, progress, moderation and explain; only their
+        texts are embedded (in a worker thread)."""
+        if not items:
+            return
+        self.live_items = (*self.live_items, *items)
+        self.daily.add_items(items)
+        if self._memory is not None:
+            self._memory.add_items(items)
+        if self.learning is not None:
+            self.learning.add_items(items)
+        if self.suggestions is not None:
+            self.suggestions.add_items(items)
+        await asyncio.to_thread(self.retriever.add, items)
+        log.info("%d live item(s) joined the bank: %s", len(items), ", ".join(i.id for i in items))
 
     async def catch_up_missed(self) -> int:
         """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
@@ -344,13 +427,14 @@ class QotdService:
         return await self.learning.tick(self.scope) if self.learning else 0
 
     # ----- use cases ------------------------------------------------------------------
-    async def explain(self, query: str, k: int = 3) -> Reply:
-        """The closest reference answer to ``query``, or an honest 'no close match'."""
+    async def explain(self, query: str, k: int = 3, where: ChannelRef | None = None) -> Reply:
+        """The closest reference answer to ``query`` among the items ``where`` may see, or an
+        honest 'no close match'."""
         query = clean_text(query)[:MAX_QUERY_CHARS]
         if not query:
             return Reply(private=True, text="Explain what? Try `/explain lora` or `/topics`.")
         started = time.perf_counter()
-        result = await asyncio.to_thread(self.retriever.search, query, k)
+        result = await asyncio.to_thread(self.retriever.search, query, k, where)
         self.metrics.explain_seconds(time.perf_counter() - started)
         return replies.explain(
             query,
@@ -375,7 +459,7 @@ class QotdService:
         post = await asyncio.to_thread(self.store.post_by_thread, message.channel, thread_id)
         if post is None or post.skipped:
             return
-        item = self.daily.item(post.item_id)
+        item = await self.item(post.item_id)
         if item is None:
             return
         attempts = await asyncio.to_thread(self.store.attempts_for_post, post.id)
@@ -388,7 +472,7 @@ class QotdService:
             return
         ask = short_ask(message.text)
         if ask is not None:  # "what's DPO" in the thread asks, it does not answer
-            await self._private(message, await self.explain(ask))
+            await self._private(message, await self.explain(ask, where=message.channel))
             return
         text = clean_text(message.text)
         if item.is_prompt:

@@ -12,13 +12,15 @@ from bot.core import replies
 from bot.core.model import (
     TOPICS,
     Button,
+    ChannelRef,
     CommandInvocation,
     Field,
     Item,
+    LiveItem,
     Reply,
     Suggestion,
 )
-from bot.core.ports import ChatPlatform, LearningStore, Store
+from bot.core.ports import ChatPlatform, ItemRules, LearningStore, Store
 from bot.core.retrieval import ExplainResult
 
 DUPLICATE_SCORE = 0.7
@@ -38,11 +40,46 @@ USAGE = (
 
 
 class Search(Protocol):
-    """The retriever, to flag near-duplicates."""
+    """The retriever, to flag near-duplicates among the items the suggester may see."""
 
-    def search(self, query: str, k: int = 3) -> ExplainResult:
-        """The closest answered items to ``query``."""
+    def search(self, query: str, k: int = 3, where: ChannelRef | None = None) -> ExplainResult:
+        """The closest answered items to ``query`` that ``where`` may see."""
         ...
+
+
+class Publisher(Protocol):
+    """The running bank an approved item joins (the service)."""
+
+    def taken_ids(self) -> set[str]:
+        """Every item id in use."""
+        ...
+
+    async def refresh_live(self) -> int:
+        """Take the live items other instances added."""
+        ...
+
+    async def go_live(self, live: LiveItem) -> None:
+        """Add an item approved here to the running bank."""
+        ...
+
+
+def key_points_given(text: str) -> list[str]:
+    """The key points an admin gave after the id: ``/approve 3 | first | second | third``."""
+    if "|" not in text:
+        return []
+    return [part.strip() for part in text.split("|") if part.strip()]
+
+
+def not_valid(sid: int, problems: list[str]) -> Reply:
+    """Why a suggestion cannot join the bank, and what the admin can do about it."""
+    listed = "\n".join(f"- {replies.clip(p, 300)}" for p in problems)
+    return Reply(
+        private=True,
+        text=f"Suggestion #{sid} can't join the bank as it is:\n{listed}\n"
+        f"Give its key points yourself (3-6, one idea each): "
+        f"`/approve {sid} | first point | second point | third point`, "
+        f"or `/reject {sid} <reason>` so its author can rework it. It stays in the queue.",
+    )
 
 
 def thin_topics(items: Sequence[Item]) -> list[tuple[str, int]]:
@@ -83,7 +120,12 @@ class Suggestions:
         platform: ChatPlatform,
         search: Search,
         clock: Callable[[], datetime],
+        *,
+        rules: ItemRules | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
+        self._rules = rules
+        self._publisher = publisher
         self._items = {item.id: item for item in items}
         self._store = learning
         self._core = store
@@ -99,7 +141,7 @@ class Suggestions:
         question, answer, topic = parts[0], parts[1], parts[2].lower()
         if topic not in TOPICS:
             return Reply(private=True, text=f"Unknown topic “{replies.clip(topic, 40)}”. {USAGE}")
-        found = await asyncio.to_thread(self._search.search, question, 1)
+        found = await asyncio.to_thread(self._search.search, question, 1, command.channel)
         near = found.matches[0] if found.matches else None
         duplicate = near.item.id if near and near.score >= DUPLICATE_SCORE else ""
         queued = await asyncio.to_thread(
@@ -127,6 +169,11 @@ class Suggestions:
                 f"_{near.item.question}_ (`{duplicate}`). Admins will see that too."
             )
         return Reply(private=True, text=text)
+
+    def add_items(self, items: Sequence[Item]) -> None:
+        """Items that joined the running bank (they count for thin topics)."""
+        for item in items:
+            self._items.setdefault(item.id, item)
 
     async def queue(self, command: CommandInvocation) -> Reply:
         """``/suggestions``: the channel's pending suggestions and topics running thin (admins)."""
@@ -165,14 +212,17 @@ class Suggestions:
         where = command.channel
         found = await asyncio.to_thread(self._store.get_suggestion, sid, where)
         status = "approved" if approve else "rejected"
-        if found is None or not await asyncio.to_thread(
-            self._store.decide_suggestion, sid, where, status, reason
-        ):
-            return Reply(
-                private=True,
-                text=f"Suggestion #{sid} is not waiting for review here. "
-                "`/suggestions` lists the ones that are.",
-            )
+        missing = Reply(
+            private=True,
+            text=f"Suggestion #{sid} is not waiting for review here. "
+            "`/suggestions` lists the ones that are.",
+        )
+        if found is None or found.status != "pending":
+            return missing
+        if approve and self._rules is not None and self._publisher is not None:
+            return await self._go_live(command, found, key_points_given(reason)) or missing
+        if not await asyncio.to_thread(self._store.decide_suggestion, sid, where, status, reason):
+            return missing
         if approve:
             notice = (
                 f"🎉 Your suggested question #{sid} was approved: _{found.question}_. "
@@ -187,3 +237,44 @@ class Suggestions:
             found.channel, found.author, Reply(private=True, text=notice)
         )
         return Reply(private=True, text=f"Suggestion #{sid} {status}; I told its author.")
+
+    async def _go_live(
+        self, command: CommandInvocation, found: Suggestion, key_points: list[str]
+    ) -> Reply | None:
+        """Approve a valid suggestion into the running bank; None if it is not pending."""
+        assert self._rules is not None and self._publisher is not None
+        sid = found.id
+        for _ in range(2):  # a second try when another instance took the id meanwhile
+            await self._publisher.refresh_live()
+            taken = self._publisher.taken_ids()
+            item = self._rules.item_for(found, set(taken), key_points)
+            problems = await asyncio.to_thread(self._rules.problems, item, taken)
+            if problems:
+                return not_valid(sid, problems)
+            live = LiveItem(item, found.channel, sid, command.user.user_id, self._clock())
+            outcome = await asyncio.to_thread(self._store.approve_live, sid, command.channel, live)
+            if outcome != "id taken":
+                break
+        if outcome == "id taken":
+            return Reply(
+                private=True,
+                text=f"Another question took the id `{item.id}` just now; "
+                f"`/approve {sid}` again picks a new one.",
+            )
+        if outcome != "approved":
+            return None
+        await self._publisher.go_live(live)
+        notice = (
+            f"🎉 Your suggested question #{sid} was approved: _{found.question}_. "
+            "It's in the bank now: it can come up as a question of the day, and `/explain` "
+            "finds it."
+        )
+        await self._platform.reply_privately(
+            found.channel, found.author, Reply(private=True, text=notice)
+        )
+        points = "\n".join(f"- {p}" for p in item.key_points)
+        return Reply(
+            private=True,
+            text=f"Suggestion #{sid} approved; it's live as `{item.id}` ({item.topic}, "
+            f"{item.difficulty.value}) with these key points:\n{points}\nI told its author.",
+        )

@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement
 
-from bot.core.model import Attempt, ChannelRef, MessageRef, Post, Schedule, UserRef
+from bot.core.model import (
+    Attempt,
+    ChannelRef,
+    Difficulty,
+    Item,
+    MessageRef,
+    Post,
+    Schedule,
+    UserRef,
+)
 from bot.storage.tables import AttemptRow, ChannelRow, PostRow
 
 DUE_AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -107,4 +116,41 @@ def attempt_row(attempt: Attempt) -> AttemptRow:
         contradicted=json.dumps(list(attempt.contradicted)),
         scored=attempt.scored,
         feedback_sent=attempt.feedback_sent,
+    )
+
+
+ITEM_LISTS = (
+    "key_points",
+    "alternate_questions",
+    "alternate_answers",
+    "alternate_sources",
+    "related",
+)
+
+
+def item_json(item: Item) -> str:
+    """An item as a JSON object with the keys of a bank file (for the ``live_items`` table)."""
+    record: dict[str, object] = {
+        "id": item.id,
+        "question": item.question,
+        "answer": item.answer,
+        "topic": item.topic,
+        "difficulty": item.difficulty.value,
+        "source": item.source,
+    }
+    record.update({key: list(getattr(item, key)) for key in ITEM_LISTS})
+    return json.dumps(record, ensure_ascii=False)
+
+
+def item_of(text: str) -> Item:
+    """The item stored by ``item_json``."""
+    record = json.loads(text)
+    return Item(
+        id=record["id"],
+        question=record["question"],
+        answer=record["answer"],
+        topic=record["topic"],
+        difficulty=Difficulty(record["difficulty"]),
+        source=record["source"],
+        **{key: tuple(record.get(key, ())) for key in ITEM_LISTS},
     )

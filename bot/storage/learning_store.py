@@ -11,15 +11,17 @@ from sqlalchemy.orm import Session
 
 from bot.core.model import (
     ChannelRef,
+    LiveItem,
     PracticeCard,
     PracticeMember,
     ScoredAnswer,
     Suggestion,
     UserRef,
 )
-from bot.storage.convert import channel_where
+from bot.storage.convert import channel_where, item_json, item_of
 from bot.storage.database import Database, opened
 from bot.storage.learning_tables import (
+    LiveItemRow,
     PracticeCardRow,
     PracticeMemberRow,
     SuggestionRow,
@@ -286,6 +288,60 @@ class SqlLearningStore:
                 return False
             row.status, row.reason = status, reason
             return True
+
+    def approve_live(self, suggestion_id: int, where: ChannelRef, live: LiveItem) -> str:
+        """Approve a pending suggestion of ``where``'s workspace and keep ``live``, in one
+        transaction: "approved", "not pending", or "id taken" (nothing changed)."""
+        query = select(SuggestionRow).where(
+            SuggestionRow.id == suggestion_id,
+            SuggestionRow.status == "pending",
+            *_in_workspace(where),
+        )
+        owner = live.owner
+        try:
+            with self._session(write=True) as session:
+                row = session.scalars(query.with_for_update()).first()
+                if row is None:
+                    return "not pending"
+                row.status, row.reason = "approved", ""
+                session.add(
+                    LiveItemRow(
+                        item_id=live.item.id,
+                        item=item_json(live.item),
+                        suggestion_id=suggestion_id,
+                        platform=owner.platform,
+                        workspace=owner.workspace,
+                        channel=owner.channel,
+                        approved_by=live.approved_by,
+                        created_at=live.approved_at,
+                    )
+                )
+                session.flush()
+        except IntegrityError:
+            return "id taken"
+        return "approved"
+
+    def live_items(self) -> list[LiveItem]:
+        """Every live item, oldest first."""
+        with self._session() as session:
+            rows = session.scalars(select(LiveItemRow).order_by(LiveItemRow.seq)).all()
+            return [
+                LiveItem(
+                    item=item_of(row.item),
+                    owner=ChannelRef(row.platform, row.workspace, row.channel),
+                    suggestion_id=row.suggestion_id,
+                    approved_by=row.approved_by,
+                    approved_at=row.created_at,
+                )
+                for row in rows
+            ]
+
+    def live_marker(self) -> str:
+        """``count:max(seq)`` of the live items: changes with every addition or removal."""
+        query = select(func.count(LiveItemRow.seq), func.max(LiveItemRow.seq))
+        with self._session() as session:
+            count, last = session.execute(query).one()
+        return f"{count}:{last or 0}"
 
     def close(self) -> None:
         """Release connections (of a database this store opened itself)."""

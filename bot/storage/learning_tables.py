@@ -93,3 +93,25 @@ class SuggestionRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     duplicate_of: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LiveItemRow(Base):
+    """An item that joined the running bank when its suggestion was approved.
+
+    ``item`` is the item as JSON (the export's record); the platform, workspace and channel
+    are where it was approved, and so where it is seen. ``seq`` orders the rows and, with
+    their count, is the cheap marker other instances poll.
+    """
+
+    __tablename__ = "live_items"
+    __table_args__ = (UniqueConstraint("item_id", name="uq_live_items_item_id"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(String(128))
+    item: Mapped[str] = mapped_column(Text)
+    suggestion_id: Mapped[int] = mapped_column(Integer, default=0)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128), default="")
+    channel: Mapped[str] = mapped_column(String(128))
+    approved_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -12,6 +12,7 @@ import pytest
 from adapters.console.platform import CONSOLE_CHANNEL, ConsolePlatform
 from adapters.console.session import ConsoleSession
 from bot.charts import progress_chart
+from bot.content.live import BankRules
 from bot.core.model import Grade, Item, UserRef
 from bot.core.retrieval import ExplainResult
 from bot.core.service import QotdService
@@ -25,6 +26,13 @@ from tests.dbfixtures import (  # noqa: F401  (fixtures, found by name)
 )
 
 MEMBER = UserRef("console", "console-user", "you", is_admin=True)
+
+KV_SUGGESTION = (
+    "What is KV caching? | During decoding the model keeps the keys and values of earlier "
+    "tokens. Each new token then attends without recomputing the prefix. It trades GPU "
+    "memory for much faster generation. | decoding"
+)
+"""A suggestion the bank's rules accept (three key points can be drawn from its answer)."""
 
 
 class KeywordGrader:
@@ -82,6 +90,7 @@ def make_console(db: Path, items: Sequence[Item] | None = None, grader: object =
         learning=learning,
         charts=progress_chart,
         rate_limit_per_minute=0,
+        item_rules=BankRules(),
     )
     assert service.learning is not None
     service.learning._charts_dir = db.parent / "charts"
@@ -98,4 +107,4 @@ def console(tmp_path: Path) -> Iterator[Console]:
     made.learning.close()
 
 
-__all__ = ["CONSOLE_CHANNEL", "MEMBER", "Console", "make_console"]
+__all__ = ["CONSOLE_CHANNEL", "KV_SUGGESTION", "MEMBER", "Console", "make_console"]

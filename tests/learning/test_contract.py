@@ -25,14 +25,14 @@ from tests.discord.fake_discord import (
     running_bot,
 )
 from tests.discord.test_discord_flow import GOOD_ANSWER
-from tests.learning.conftest import Console, make_console
+from tests.learning.conftest import KV_SUGGESTION, Console, make_console
 from tests.learning.test_slack_learning import slack  # noqa: F401  (the Slack fixture)
 from tests.slack.conftest import ADA, ADMIN, GENERAL, Harness
 from tests.slack.test_http_flow import texts, thread_reply
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-SUGGESTION = "What is KV caching? | Reusing keys and values. | decoding"
+SUGGESTION = KV_SUGGESTION
 SCRIPT: tuple[tuple[str, str, str, bool, str], ...] = (
     # (step, command, args, as admin, what the member must see)
     ("today", "today", "", False, "Today's question"),

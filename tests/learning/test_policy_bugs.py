@@ -10,7 +10,7 @@ import time_machine
 from adapters.console.session import ConsoleSession
 from bot.core.commands import REGISTRY
 from bot.core.model import ChannelRef, CommandInvocation, UserRef
-from tests.learning.conftest import CONSOLE_CHANNEL, MEMBER, Console
+from tests.learning.conftest import CONSOLE_CHANNEL, KV_SUGGESTION, MEMBER, Console
 
 MONDAY_10_UTC = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 ELSEWHERE = ChannelRef("console", "local", "random")
@@ -33,7 +33,7 @@ async def test_practice_nudge_in_a_channel_never_makes_it_a_daily_question_chann
 
 async def _queued(console: Console) -> None:
     ada = ConsoleSession(console.service, console.platform, ADA, console.out)
-    await ada.handle("/suggest What is KV caching? | Reusing keys and values. | decoding")
+    await ada.handle(f"/suggest {KV_SUGGESTION}")
 
 
 async def test_reject_button_asks_for_a_reason_and_rejects_with_it(console: Console) -> None:

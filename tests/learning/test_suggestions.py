@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.console.session import ConsoleSession
 from bot.core.model import Match, UserRef
 from bot.core.retrieval import ExplainResult
-from tests.learning.conftest import Console
+from tests.learning.conftest import KV_SUGGESTION, Console
 
 ADA = UserRef("console", "ada", "Ada")
 
@@ -16,7 +16,7 @@ class CloseMatch:
     def __init__(self, console: Console) -> None:
         self.item = console.service.items[0]
 
-    def search(self, query: str, k: int = 3) -> ExplainResult:
+    def search(self, query: str, k: int = 3, where: object = None) -> ExplainResult:
         return ExplainResult(query, False, (Match(self.item, 0.93),), (self.item.topic,))
 
 
@@ -33,9 +33,7 @@ async def say_as(session: ConsoleSession, console: Console, line: str) -> str:
 
 async def test_suggestion_is_queued_approved_and_its_author_told(console: Console) -> None:
     ada = as_ada(console)
-    queued = await say_as(
-        ada, console, "/suggest What is KV caching? | Reusing keys and values. | decoding"
-    )
+    queued = await say_as(ada, console, f"/suggest {KV_SUGGESTION}")
     assert "moderation queue as #1" in queued
     assert "Only admins" in await say_as(ada, console, "/approve 1")
     review = await console.say("/suggestions")
@@ -44,7 +42,8 @@ async def test_suggestion_is_queued_approved_and_its_author_told(console: Consol
     assert "Actions: `/approve 1`, `/reject 1 <reason>`" in review
     approved = await console.say("/approve 1")
     assert "(only you) 🎉 Your suggested question #1 was approved" in approved
-    assert "Suggestion #1 approved; I told its author." in approved
+    assert "Suggestion #1 approved; it's live as `kv-caching`" in approved
+    assert approved.rstrip().endswith("I told its author.")
     assert "not waiting for review" in await console.say("/approve 1")
 
 

@@ -10,13 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.content.live import BankRules
 from bot.core.model import ChannelRef, CommandInvocation, UserRef
 from bot.core.service import QotdService
 from bot.storage.learning_store import SqlLearningStore
 from bot.storage.sql_store import SqlStore
 from tests.core.items import small_bank
 from tests.fakes.platform import RecordingPlatform
-from tests.learning.conftest import KeywordGrader, NoRetriever
+from tests.learning.conftest import KV_SUGGESTION, KeywordGrader, NoRetriever
 
 SERVER_A = ChannelRef("discord", "111", "1001")
 SERVER_B = ChannelRef("discord", "222", "2002")
@@ -42,6 +43,7 @@ class Bot:
             KeywordGrader(),
             learning=self.learning,
             rate_limit_per_minute=0,
+            item_rules=BankRules(),
         )
 
     async def run(self, channel: ChannelRef, user: UserRef, name: str, args: str = "") -> str:
@@ -66,7 +68,7 @@ def bot(database_url: str) -> Iterator[Bot]:
 
 
 async def suggest_in_a(bot: Bot) -> None:
-    queued = await bot.run(SERVER_A, AUTHOR, "suggest", "What is KV caching? | Reuse. | decoding")
+    queued = await bot.run(SERVER_A, AUTHOR, "suggest", KV_SUGGESTION)
     assert "moderation queue as #1" in queued
 
 
@@ -121,7 +123,7 @@ async def test_the_servers_own_admin_still_decides_and_the_author_hears_it(bot: 
 
 async def test_a_suggestion_made_in_a_dm_is_decided_only_from_that_dm(bot: Bot) -> None:
     dm, other_dm = ChannelRef("discord", "", "9001"), ChannelRef("discord", "", "9002")
-    await bot.run(dm, AUTHOR, "suggest", "What is KV caching? | Reuse. | decoding")
+    await bot.run(dm, AUTHOR, "suggest", KV_SUGGESTION)
     assert "not waiting for review here" in await bot.run(other_dm, ADMIN_B, "approve", "1")
     assert "Suggestion #1 approved" in await bot.run(dm, ADMIN_A, "approve", "1")
 
