@@ -85,8 +85,8 @@ class LexicalIndex:
         lengths = np.zeros(len(items), dtype=np.float64)
         titles: dict[str, list[int]] = {}
         for index, item in enumerate(items):
-            for key in question_head(item.question):
-                titles.setdefault(key, []).append(index)
+            for head_stem in question_head(item.question):
+                titles.setdefault(head_stem, []).append(index)
             fields = (
                 " ".join([item.question, *item.alternate_questions]),
                 " ".join(item.key_points),
@@ -132,8 +132,8 @@ class LexicalIndex:
         ).astype(np.float64)
         self._titles = {k: np.asarray(found, dtype=np.int64) for k, found in titles.items()}
         self._title_mass = np.zeros(len(items), dtype=np.float64)
-        for key, found in self._titles.items():
-            self._title_mass[found] += self.idf.get(key, self.unknown_idf)
+        for head_stem, found in self._titles.items():
+            self._title_mass[found] += self.idf.get(head_stem, self.unknown_idf)
 
     def document_frequency(self, key: str) -> int:
         """How many items use the stem ``key``."""
@@ -215,4 +215,5 @@ class LexicalIndex:
         if found is None or not len(candidates):
             return np.zeros(len(candidates))
         at = np.minimum(np.searchsorted(found, candidates), len(found) - 1)
-        return (found[at] == candidates).astype(np.float64)
+        hit: Floats = (found[at] == candidates).astype(np.float64)
+        return hit

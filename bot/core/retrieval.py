@@ -6,7 +6,9 @@ of the best few. Small sentence models know no acronyms ("lora", "gptq") and blu
 so a lexical channel (bot.core.lexical) scores how much of the ask's IDF-weighted vocabulary an
 item contains, how much of the item's question the ask names, and BM25, after correcting typos
 against the bank's own words; acronyms the bank spells out ("Low-Rank Adaptation (LoRA)") are
-expanded for the dense channel. Small banks are scored exhaustively; above ``EXACT_ROWS`` texts
+expanded for the dense channel. A short ask that names the head of an item's question and
+little else ('kv cache': 'What is the KV cache, ...') prefers it to items whose heads add
+qualifiers ('What is KV-cache quantization, ...'): the general item first. Small banks are scored exhaustively; above ``EXACT_ROWS`` texts
 only the candidates of a vector index (ANN) and of the ask's rarer words are.
 """
 
@@ -196,8 +198,8 @@ class Retriever:
         forms = self._forms.get(stem(word))
         if forms:  # another form of a bank word: 'pretrain', 'quantisation' (the closest one:
             # 'tokenisation' is 'tokenization', not the commoner 'tokens')
-            best = process.extractOne(word, forms, scorer=fuzz.ratio)
-            return str(best[0]) if best else forms[0]
+            closest = process.extractOne(word, forms, scorer=fuzz.ratio)
+            return str(closest[0]) if closest else forms[0]
         cutoff = 85 if len(word) >= 7 else 90
         best = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff)
         if best:
