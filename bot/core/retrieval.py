@@ -8,8 +8,9 @@ item contains, how much of the item's question the ask names, and BM25, after co
 against the bank's own words; acronyms the bank spells out ("Low-Rank Adaptation (LoRA)") are
 expanded for the dense channel. A short ask that names the head of an item's question and
 little else ('kv cache': 'What is the KV cache, ...') prefers it to items whose heads add
-qualifiers ('What is KV-cache quantization, ...'): the general item first. Small banks are scored exhaustively; above ``EXACT_ROWS`` texts
-only the candidates of a vector index (ANN) and of the ask's rarer words are.
+qualifiers ('What is KV-cache quantization, ...'): the general item first. Small banks are
+scored exhaustively; above ``EXACT_ROWS`` texts only the candidates of a vector index (ANN) and
+of the ask's rarer words are.
 """
 
 from __future__ import annotations
