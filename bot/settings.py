@@ -118,11 +118,3 @@ class Settings(BaseSettings):
             "retry": RetryPolicy(attempts=self.post_retries),
             "post_rate": self.post_rate_per_second,
         }
-
-    def platform(self) -> str:
-        """The platform to run when none is named: the first one with a token, else console."""
-        if self.slack_bot_token:
-            return "slack"
-        if self.discord_token:
-            return "discord"
-        return "console"
