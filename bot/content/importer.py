@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from bot.content.authored import AUTHORED_SOURCE
 from bot.content.formulas import render_formulas
 from bot.content.keypoints import extract_key_points
 from bot.content.merge import Group, MergeEvent, embed, merge_questions
@@ -171,6 +172,46 @@ def add_authored(
     return [*imported, *kept], skipped
 
 
+def fold_into_authored(items: Sequence[Item], forced: Mapping[str, str]) -> list[Item]:
+    """The items without those an override folds into an authored item (``fold_into:
+    <authored id>``, e.g. a thin imported question the team wrote up in depth): the authored
+    item keeps their questions and answers as alternates, and ``related`` ids follow them."""
+    by_id = {item.id: item for item in items}
+    folds = {
+        old: new
+        for old, new in forced.items()
+        if old in by_id and new in by_id and by_id[new].source == AUTHORED_SOURCE
+    }
+    kept = []
+    for item in items:
+        if item.id in folds:
+            continue
+        folded = [by_id[old] for old, new in folds.items() if new == item.id]
+        if folded:
+            item = dataclasses.replace(
+                item,
+                alternate_questions=(
+                    *item.alternate_questions,
+                    *(q for f in folded for q in (f.question, *f.alternate_questions)),
+                ),
+                alternate_answers=(
+                    *item.alternate_answers,
+                    *(a for f in folded for a in (f.answer, *f.alternate_answers) if a),
+                ),
+                alternate_sources=(
+                    *item.alternate_sources,
+                    *(s for f in folded for s in (f.source, *f.alternate_sources)),
+                ),
+            )
+        related = (folds.get(r, r) for r in item.related)
+        kept.append(
+            dataclasses.replace(
+                item, related=tuple(dict.fromkeys(r for r in related if r != item.id))
+            )
+        )
+    return kept
+
+
 def import_sources(
     paths: Sequence[Path],
     embedder: Embedder,
@@ -185,6 +226,7 @@ def import_sources(
     ids = _ids(groups)
     items = [_item(group, item_id, ids) for group, item_id in zip(groups, ids, strict=True)]
     items, skipped = add_authored(items, authored, embedder)
+    items = fold_into_authored(items, forced)
     used = {item.id for item in items} | {slugify(q.question) for q in raw}
     items = [apply_override(i, overrides[i.id]) if i.id in overrides else i for i in items]
     unused = tuple(sorted(key for key in overrides if key not in used))

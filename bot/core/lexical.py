@@ -10,6 +10,7 @@ items.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.model import Item
-from bot.core.text import plain_text, stem, tokens
+from bot.core.text import STOPWORDS, plain_text, stem, tokens
 
 FIELD_WEIGHTS = (1.0, 0.75, 0.45)
 """Lexical credit of a word found in the question, in the key points, only in the answer."""
@@ -27,6 +28,16 @@ FIELD_REPEATS = (3, 2, 1)
 """BM25 counts a question word three times and a key point word twice (field boosting)."""
 BM25_K1 = 1.2
 BM25_B = 0.75
+
+_HEAD_END = re.compile(
+    r"[?;:]|,\s*(?:and\s+)?(?=(?:how|why|what|when|where|which|is|are)\b)|,\s+and\b"
+)
+"""Where the head of a question ends: its first clause ('What is KV-cache quantization' of
+'..., and what are its trade-offs?')."""
+_HEAD_PHRASING = frozenset(
+    {"happen", "happens", "typically", "usually", "main", "key", "exactly", "versus"}
+)
+"""Phrasing of a question's head, not its subject ('What happens in each stage of ...')."""
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -49,6 +60,17 @@ class LexicalScores:
     coverage: Floats
     precision: Floats
     bm25: Floats
+    head: Floats
+    """F1 of the ask's stems against the head of the item's own question (IDF-weighted): 'kv
+    cache' names all of 'What is the KV cache' but not 'What is KV-cache quantization'."""
+
+
+def question_head(question: str) -> list[str]:
+    """The content stems of a question's first clause, its subject in most bank questions."""
+    # a spelt-out acronym in brackets names the subject twice: 'Chain-of-thought (CoT) prompting'
+    head = _HEAD_END.split(re.sub(r"\([^)]*\)", " ", question.lower()), maxsplit=1)[0]
+    words = (w for w in tokens(head) if w not in STOPWORDS and w not in _HEAD_PHRASING)
+    return list(dict.fromkeys(stem(w) for w in words))
 
 
 class LexicalIndex:
@@ -61,7 +83,10 @@ class LexicalIndex:
         # flat (item, stem id, field credit, repeat-weighted count) rows, compact for big banks
         owners, keys, credits, counts = array("q"), array("q"), array("f"), array("f")
         lengths = np.zeros(len(items), dtype=np.float64)
+        titles: dict[str, list[int]] = {}
         for index, item in enumerate(items):
+            for head_stem in question_head(item.question):
+                titles.setdefault(head_stem, []).append(index)
             fields = (
                 " ".join([item.question, *item.alternate_questions]),
                 " ".join(item.key_points),
@@ -105,6 +130,10 @@ class LexicalIndex:
         self._head_mass = np.bincount(
             items_of[heads], weights=idf[key_of[heads]], minlength=len(items)
         ).astype(np.float64)
+        self._titles = {k: np.asarray(found, dtype=np.int64) for k, found in titles.items()}
+        self._title_mass = np.zeros(len(items), dtype=np.float64)
+        for head_stem, found in self._titles.items():
+            self._title_mass[found] += self.idf.get(head_stem, self.unknown_idf)
 
     def document_frequency(self, key: str) -> int:
         """How many items use the stem ``key``."""
@@ -153,6 +182,7 @@ class LexicalIndex:
         coverage = np.zeros(size, dtype=np.float64)
         named = np.zeros(size, dtype=np.float64)
         bm25 = np.zeros(size, dtype=np.float64)
+        titled = np.zeros(size, dtype=np.float64)
         weights = [self.idf.get(key, self.unknown_idf) for key, _ in stems]
         total = sum(weights) or 1.0
         for (key, fixed), weight in zip(stems, weights, strict=True):
@@ -165,8 +195,25 @@ class LexicalIndex:
             if not size:
                 continue
             coverage += weight * credit * (corrected if fixed else 1.0)
+            in_title = self._in_title(key, candidates)
+            for alias in (aliases or {}).get(key, ()):
+                if alias:
+                    parts = [self._in_title(part, candidates) for part in alias]
+                    in_title = np.maximum(in_title, np.min(parts, axis=0))
+            titled += weight * in_title
             named += weight * (credit >= FIELD_WEIGHTS[0])
             bm25 += weight * term_bm25
         head = self._head_mass[candidates] if size else np.zeros(0)
         precision = np.divide(named, head, out=np.zeros(size), where=head > 0)
-        return LexicalScores(coverage / total, precision, bm25 / (total * (BM25_K1 + 1)))
+        mass = (self._title_mass[candidates] if size else np.zeros(0)) + total
+        f1 = np.divide(2 * titled, mass, out=np.zeros(size), where=mass > 0)
+        return LexicalScores(coverage / total, precision, bm25 / (total * (BM25_K1 + 1)), f1)
+
+    def _in_title(self, key: str, candidates: Ints) -> Floats:
+        """1.0 for the candidates whose question head has the stem ``key``, else 0.0."""
+        found = self._titles.get(key)
+        if found is None or not len(candidates):
+            return np.zeros(len(candidates))
+        at = np.minimum(np.searchsorted(found, candidates), len(found) - 1)
+        hit: Floats = (found[at] == candidates).astype(np.float64)
+        return hit

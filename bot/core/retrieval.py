@@ -6,8 +6,11 @@ of the best few. Small sentence models know no acronyms ("lora", "gptq") and blu
 so a lexical channel (bot.core.lexical) scores how much of the ask's IDF-weighted vocabulary an
 item contains, how much of the item's question the ask names, and BM25, after correcting typos
 against the bank's own words; acronyms the bank spells out ("Low-Rank Adaptation (LoRA)") are
-expanded for the dense channel. Small banks are scored exhaustively; above ``EXACT_ROWS`` texts
-only the candidates of a vector index (ANN) and of the ask's rarer words are.
+expanded for the dense channel. A short ask that names the head of an item's question and
+little else ('kv cache': 'What is the KV cache, ...') prefers it to items whose heads add
+qualifiers ('What is KV-cache quantization, ...'): the general item first. Small banks are
+scored exhaustively; above ``EXACT_ROWS`` texts only the candidates of a vector index (ANN) and
+of the ask's rarer words are.
 """
 
 from __future__ import annotations
@@ -47,9 +50,12 @@ PRECISION_WEIGHT = 0.20
 item, not 'evaluating preference alignment'), scaled by the lexical evidence."""
 BM25_WEIGHT = 0.20
 """Bonus for BM25 (term frequency, field boosted), scaled by the lexical evidence."""
+HEAD_WEIGHT = 0.10
+"""Bonus for a short ask naming the head of an item's question and little else ('kv cache' is
+'What is the KV cache', not 'What is KV-cache quantization'): the general item first."""
 CORRECTED_WEIGHT = 0.85
 """A word matched only after typo correction counts a little less."""
-INTENT_PENALTY = 0.10
+INTENT_PENALTY = 0.05
 """Share of the score a question of another kind than the ask wants loses ('why quantize?'
 means 'Why quantize LLMs?', not 'What is quantization?'; see bot.core.intent)."""
 THRESHOLD = 0.20
@@ -172,10 +178,10 @@ class Retriever:
         self._vocabulary = [w for w, _ in vocabulary.most_common() if len(w) >= 3]
         self._known = set(vocabulary) | STOPWORDS
         self._choices = [*self._vocabulary, *sorted(STOPWORDS)]
-        self._forms: dict[str, str] = {}
-        # per stem, the bank's most frequent word with it (the form the dense model saw)
+        self._forms: dict[str, list[str]] = {}
+        # per stem, the bank's words with it, most frequent first (the forms the dense model saw)
         for word in self._vocabulary:
-            self._forms.setdefault(stem(word), word)
+            self._forms.setdefault(stem(word), []).append(word)
         texts = [item.question for item in self._items] + [
             t for item in self._items for t in (item.answer, *item.alternate_answers)
         ]
@@ -209,8 +215,11 @@ class Retriever:
         """The bank word a misspelt ``word`` most likely means, or ``word`` itself."""
         if word in self._known or len(word) < 5 or word.isdigit():
             return word
-        if stem(word) in self._forms:  # another form of a bank word: 'pretrain', 'quantisation'
-            return self._forms[stem(word)]
+        forms = self._forms.get(stem(word))
+        if forms:  # another form of a bank word: 'pretrain', 'quantisation' (the closest one:
+            # 'tokenisation' is 'tokenization', not the commoner 'tokens')
+            closest = process.extractOne(word, forms, scorer=fuzz.ratio)
+            return str(closest[0]) if closest else forms[0]
         cutoff = 85 if len(word) >= 7 else 90
         best = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff)
         if best:
@@ -326,12 +335,15 @@ class Retriever:
         evidence = lexical.coverage * weight
         fused = 1.0 - (1.0 - dense) * (1.0 - evidence)
         bonus = (PRECISION_WEIGHT * lexical.precision + BM25_WEIGHT * lexical.bm25) * evidence
-        total = (fused + bonus) / (1.0 + PRECISION_WEIGHT + BM25_WEIGHT)
         wanted = ask_intent(query)
+        other = np.zeros(len(candidates), dtype=bool)
         if wanted is not None:
-            other = np.array([mismatch(wanted, kind) for kind in self._kinds], dtype=bool)
-            other = other[self._kind_of[candidates]]
-            total = np.where(other, total * (1.0 - INTENT_PENALTY), total)
+            kinds = np.array([mismatch(wanted, kind) for kind in self._kinds], dtype=bool)
+            other = kinds[self._kind_of[candidates]]
+        if len(stems) <= LEXICAL_TERMS:  # the general item: its question's head, if of the kind
+            bonus += HEAD_WEIGHT * np.where(other, 0.0, lexical.head) * evidence
+        total = (fused + bonus) / (1.0 + PRECISION_WEIGHT + BM25_WEIGHT)
+        total = np.where(other, total * (1.0 - INTENT_PENALTY), total)
         return candidates, np.asarray(total, dtype=np.float64)
 
     def scores(self, query: str) -> Floats:

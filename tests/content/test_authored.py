@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.content.authored import read_authored
-from bot.content.importer import add_authored, import_sources
+from bot.content.importer import add_authored, fold_into_authored, import_sources
 from bot.content.schema import ContentError
 from bot.core.model import Difficulty, Item
 from bot.core.ports import Embedder, Vectors
@@ -125,3 +125,33 @@ def test_authored_question_an_imported_item_asks_is_skipped(
     by_id = {item.id: item for item in result.items}
     assert "kl-divergence-again" not in by_id
     assert by_id["kl-in-rlhf"].related == ("kl-divergence-used-llms",)
+
+
+def test_override_folds_a_thin_imported_item_into_the_authored_one() -> None:
+    def item(item_id: str, source: str, related: tuple[str, ...] = ()) -> Item:
+        question = f"What is {item_id}?"
+        return Item(
+            item_id,
+            question,
+            f"{item_id} answer",
+            ("a", "b", "c"),
+            "evaluation",
+            Difficulty.EASY,
+            source,
+            related=related,
+        )
+
+    thin, deep = item("judges", "003_page.txt"), item("llm-as-a-judge", "qotd")
+    prompt = item("prompt", "003_page.txt", related=("judges", "llm-as-a-judge"))
+    items = fold_into_authored([thin, deep, prompt], {"judges": "llm-as-a-judge"})
+    assert [i.id for i in items] == ["llm-as-a-judge", "prompt"]
+    assert items[0].alternate_questions == ("What is judges?",)
+    assert items[0].alternate_answers == ("judges answer",)
+    assert items[0].alternate_sources == ("003_page.txt",)
+    assert items[1].related == ("llm-as-a-judge",)
+
+
+def test_fold_into_an_imported_item_is_left_to_the_merge() -> None:
+    one = Item("one", "What is one?", "x", (), "evaluation", Difficulty.EASY, "001_page.txt")
+    two = Item("two", "What is two?", "y", (), "evaluation", Difficulty.EASY, "002_page.txt")
+    assert fold_into_authored([one, two], {"one": "two"}) == [one, two]

@@ -28,20 +28,23 @@ def test_dev_set_is_large_enough_and_points_at_answered_items(retriever: Retriev
 def test_dev_set_recall(dev_report: evaluation.Report) -> None:
     # measured 2026-11-24 on the 127-item bank: R@1 0.919, R@3 0.988, MRR 0.950.
     # 2026-12-02, the 274-item bank (authored items compete for the old asks): R@1 0.866,
-    # R@3 0.953, MRR 0.904 counting `also` items (strict: 0.791 / 0.942 / 0.857). A
-    # regression guard at today's level; retuning the retriever for the larger bank is open.
-    assert dev_report.recall_at_1 >= 0.85
+    # R@3 0.953, MRR 0.904 counting `also` items (strict: 0.791 / 0.942 / 0.857).
+    # Retuned for it (question-head bonus, closest typo form, intent penalty 0.05), on the
+    # 273-item bank: R@1 0.884, R@3 0.948, MRR 0.912 (strict 0.826 / 0.936 / 0.874).
+    assert dev_report.recall_at_1 >= 0.88
     assert dev_report.recall_at_3 >= 0.94
-    assert dev_report.mrr >= 0.89
+    assert dev_report.mrr >= 0.91
 
 
 def test_held_out_asks_do_as_well_as_the_tuning_ones(retriever: Retriever) -> None:
     cases = [c for c in evaluation.parse_dev_set(load_data("explain_dev.yaml")) if c.held_out]
     report = evaluation.report(evaluation.run(lambda q: retriever.search(q, 3), cases))
     # measured 2026-11-24: R@1 0.96, R@3 0.96, all 4 off-topic declined;
-    # 2026-12-02 on the 274-item bank: R@1 0.84, R@3 0.92 (see test_dev_set_recall)
+    # 2026-12-02 on the 274-item bank: R@1 0.84, R@3 0.92 (see test_dev_set_recall);
+    # after the retuning (273 items): R@1 0.837, R@3 0.898 (the same code before it: 0.837,
+    # 0.918): the dev asks' gain did not carry over to these 55
     assert len(cases) >= 25
-    assert report.recall_at_1 >= 0.82
+    assert report.recall_at_1 >= 0.83
     assert report.declined == 1.0
 
 
@@ -58,12 +61,25 @@ def test_dev_set_abstention(dev_report: evaluation.Report) -> None:
         ("what's DPO?", "dpo"),
         ("gptq?", "gptq"),
         ("kl divergence", "kl-divergence"),
+        ("explain kv cache", "kv-cache-speed-up-autoregressive-generation"),
+        ("tokenisation", "tokenization-entail-critical-llms"),
     ],
 )
 def test_short_chat_asks_find_their_item(retriever: Retriever, ask: str, expected: str) -> None:
     result = retriever.search(ask)
     assert not result.abstained
     assert expected in result.matches[0].item.id
+
+
+def test_a_short_ask_gets_the_general_item_and_the_specific_ones_as_related(
+    retriever: Retriever,
+) -> None:
+    result = retriever.search("explain kv cache")
+    assert result.matches[0].item.id == "kv-cache-speed-up-autoregressive-generation"
+    assert not result.weak
+    assert "kv-cache-quantization-trade-offs" in {m.item.id for m in result.related}
+    specific = retriever.search("kv cache quantization")
+    assert specific.matches[0].item.id == "kv-cache-quantization-trade-offs"
 
 
 def test_typo_is_corrected_against_the_bank_vocabulary(retriever: Retriever) -> None:
