@@ -27,6 +27,7 @@ from bot.core.commands import (
 )
 from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
 from bot.core.grading import Grader
+from bot.core.instances import HEARTBEAT, Presence
 from bot.core.learning import Learning
 from bot.core.memory import RememberingStore
 from bot.core.model import (
@@ -118,6 +119,7 @@ class QotdService:
         charts: ChartDrawer | None = None,
         scope: Scope | None = None,
         post_rate: float = 0.0,
+        heartbeat: timedelta = HEARTBEAT,
     ) -> None:
         self.items = tuple(items)
         self.scope = scope or Scope()
@@ -126,6 +128,8 @@ class QotdService:
         self.platform = platform
         # Scheduled work (posts, reveals, hints, recaps) goes at the platform's pace.
         self.pacer = Pacer(post_rate)
+        # ... shared with the platform's other live instances, whose dead shards it takes over.
+        self.presence = Presence(store, self.pacer, clock, rate=post_rate, interval=heartbeat)
         scheduled = cast(ChatPlatform, PacedPlatform(platform, self.pacer))
         self.retriever = retriever
         self.grader = grader
@@ -170,6 +174,7 @@ class QotdService:
     def metrics(self, metrics: Metrics) -> None:
         self._metrics = metrics
         self.daily.metrics = metrics
+        self.presence.metrics = metrics
 
     def set_schedule_listener(self, listener: ScheduleListener | None) -> None:
         """Who hears about schedule changes (the scheduler), including automatic pauses."""
@@ -342,17 +347,36 @@ class QotdService:
             self.metrics.error("daily_post")
             log.exception("daily post in %s failed; the next tick retries", channel)
 
+    @property
+    def serving(self) -> Scope:
+        """The scope of this instance's due work: its own, plus shards no live instance runs."""
+        return self.presence.serving(self.scope)
+
+    async def run_heartbeat(self) -> int:
+        """Periodic tick: record this instance alive, take its share of the post rate and any
+        orphaned shards; returns how many instances of its platform are live."""
+        return await self.presence.beat(self.scope)
+
+    def leave(self) -> None:
+        """A clean stop: the other instances take this one's share of the rate at once."""
+        self.presence.leave()
+
     async def run_reveals(self) -> int:
         """Periodic tick: reveal every answer whose time has come."""
-        return await self.daily.reveal_due(self.scope)
+        return await self.daily.reveal_due(self.serving)
 
     async def run_posts(self) -> int:
         """Periodic tick: post in every channel of this instance's scope whose slot has come."""
-        return await self.daily.post_due(self.scope)
+        return await self.daily.post_due(self.serving)
 
     async def catch_up_missed(self) -> int:
-        """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
-        return await self.daily.catch_up(self.scope)
+        """Start-up catch-up: posts missed while down (same local day) and overdue reveals,
+        after a first heartbeat (so they go at this instance's share of the rate)."""
+        try:
+            await self.run_heartbeat()
+        except Exception:
+            log.exception("heartbeat failed; catching up at the whole post rate")
+        return await self.daily.catch_up(self.serving)
 
     def catch_up_answers(self, platform: str, serves: Serves = lambda _: True) -> asyncio.Task[int]:
         """In the background: grade answers members posted in open question threads while
@@ -361,7 +385,7 @@ class QotdService:
 
     async def run_learning(self) -> int:
         """Periodic tick of the learning loop: practice nudges, thread facilitation, recaps."""
-        return await self.learning.tick(self.scope) if self.learning else 0
+        return await self.learning.tick(self.serving) if self.learning else 0
 
     # ----- use cases ------------------------------------------------------------------
     async def explain(self, query: str, k: int = 3) -> Reply:

@@ -28,6 +28,7 @@ from bot.storage.convert import (
 )
 from bot.storage.due_store import DueWorkStore
 from bot.storage.engine import make_engine, writer
+from bot.storage.instance_store import InstanceStore
 from bot.storage.migrate import migrate_engine
 from bot.storage.tables import AttemptRow, ChannelRow, NoticeRow, PostRow, ThreadMarkRow
 
@@ -43,7 +44,7 @@ def instance_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
 
-class SqlStore(DueWorkStore):
+class SqlStore(DueWorkStore, InstanceStore):
     """Channels, posts and attempts in a SQL database; migrates it to head on construction."""
 
     def __init__(
