@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, cast
+from typing import cast
 
 from bot.core import home, replies
 from bot.core.catchup import AnswerCatchUp, Serves
@@ -26,7 +26,6 @@ from bot.core.commands import (
     unknown_command,
 )
 from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
-from bot.core.grading import Grader
 from bot.core.instances import HEARTBEAT, Presence
 from bot.core.learning import Learning
 from bot.core.memory import RememberingStore
@@ -49,15 +48,16 @@ from bot.core.pacing import PacedPlatform, Pacer
 from bot.core.ports import (
     ChartDrawer,
     ChatPlatform,
+    Grader,
     LearningStore,
     Metrics,
     NoMetrics,
     PlatformError,
+    Searcher,
     Store,
 )
 from bot.core.ratelimit import RateLimiter, slow_down
 from bot.core.registry import Access
-from bot.core.retrieval import ExplainResult
 from bot.core.schedules import ScheduleError
 from bot.core.selection import NothingToAsk
 from bot.core.suggestions import Suggestions
@@ -74,14 +74,6 @@ def _note(reply: Reply) -> None:
     said = _SAID.get()
     if said is not None:
         said.append(reply)
-
-
-class Searcher(Protocol):
-    """What explain needs: the Retriever, or a wrapper that builds it in the background."""
-
-    def search(self, query: str, k: int = 3) -> ExplainResult:
-        """The closest answered items to ``query``."""
-        ...
 
 
 MARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
@@ -128,8 +120,6 @@ class QotdService:
         self.platform = platform
         # Scheduled work (posts, reveals, hints, recaps) goes at the platform's pace.
         self.pacer = Pacer(post_rate)
-        # ... shared with the platform's other live instances, whose dead shards it takes over.
-        self.presence = Presence(store, self.pacer, clock, rate=post_rate, interval=heartbeat)
         scheduled = cast(ChatPlatform, PacedPlatform(platform, self.pacer))
         self.retriever = retriever
         self.grader = grader
@@ -139,6 +129,13 @@ class QotdService:
             daily_store = cast(Store, RememberingStore(store, learning, self.items, clock))
         self.commands = REGISTRY
         self.channels = Channels(store, on_schedule_change)
+        self.metrics: Metrics = metrics or NoMetrics()
+        """Where counters and timings go (Prometheus when the HTTP port is enabled)."""
+        # The pace is shared with the platform's other live instances, whose dead shards this
+        # one takes over (``bot.core.instances``).
+        self.presence = Presence(
+            store, self.pacer, clock, rate=post_rate, interval=heartbeat, metrics=self.metrics
+        )
         self.daily = DailySession(
             self.items,
             daily_store,
@@ -146,12 +143,12 @@ class QotdService:
             clock,
             claim_timeout=claim_timeout,
             retry=retry,
+            metrics=self.metrics,
             channels=self.channels,
         )
         self._admins = admins
         self._clock = clock
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
-        self.metrics = metrics or NoMetrics()
         self.learning = (
             Learning(self.items, learning, store, scheduled, grader, clock, charts)
             if learning
@@ -164,21 +161,6 @@ class QotdService:
         )
         self.catchup = AnswerCatchUp(store, platform, self._caught_up, clock)
         self.daily.before_reveal = self.catchup.post
-
-    @property
-    def metrics(self) -> Metrics:
-        """Where counters and timings go (Prometheus when the HTTP port is enabled)."""
-        return self._metrics
-
-    @metrics.setter
-    def metrics(self, metrics: Metrics) -> None:
-        self._metrics = metrics
-        self.daily.metrics = metrics
-        self.presence.metrics = metrics
-
-    def set_schedule_listener(self, listener: ScheduleListener | None) -> None:
-        """Who hears about schedule changes (the scheduler), including automatic pauses."""
-        self.channels.listener = listener
 
     # ----- inbound events -------------------------------------------------------------
     async def on_message(self, message: IncomingMessage) -> Outcome:

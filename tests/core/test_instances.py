@@ -113,7 +113,7 @@ def test_orphaned_shards_are_those_no_live_instance_of_the_shard_count_runs() ->
 
 
 def service(store: SqlStore, platform: RecordingPlatform, clock: Clock, shard: int) -> QotdService:
-    made = QotdService(
+    return QotdService(
         small_bank(12),
         store,
         platform,
@@ -122,9 +122,8 @@ def service(store: SqlStore, platform: RecordingPlatform, clock: Clock, shard: i
         clock=clock,
         scope=Scope("discord", 2, (shard,)),
         heartbeat=BEAT,
+        metrics=Errors(),
     )
-    made.metrics = Errors()
-    return made
 
 
 async def test_a_dead_shards_due_posts_are_taken_over_and_given_back_posted_once(
