@@ -4,7 +4,7 @@ Each channel's next slot lives in the database (``channels.next_post_at``), so t
 per-channel job: the ticks ask the store for what is due, and a schedule changed on any
 instance is seen by all of them at their next tick. Posting, reveals and the learning loop
 are separate jobs, so a long posting run (thousands of channels due at 09:00) never delays
-reveals or hints.
+reveals or hints; the heartbeat (``bot.core.instances``) is a fourth.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ MISFIRE_GRACE_SECONDS = 6 * 3600
 """A tick missed by up to six hours (busy loop, suspended laptop) still runs once."""
 
 TICK_SECONDS = 60
-JOBS = ("posts", "reveals", "learning")
+JOBS = ("posts", "reveals", "learning", "heartbeat")
 
 
 class DailyScheduler:
@@ -68,6 +68,15 @@ class DailyScheduler:
                 id=name,
                 replace_existing=True,
             )
+        # The heartbeat beats at once: the first posts go at this instance's share of the rate.
+        self._scheduler.add_job(
+            _guarded,
+            IntervalTrigger(seconds=self._service.presence.interval.total_seconds()),
+            args=["heartbeat", self._service.run_heartbeat],
+            id="heartbeat",
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+        )
         self._scheduler.start()
         self._started = True
 
@@ -77,10 +86,14 @@ class DailyScheduler:
             self._scheduler.modify_job("posts", next_run_time=datetime.now(UTC))
 
     def shutdown(self) -> None:
-        """Stop the scheduler without waiting for running jobs."""
+        """Stop the scheduler without waiting for running jobs, and leave the heartbeats."""
         if self._started:
             self._scheduler.shutdown(wait=False)
             self._started = False
+            try:
+                self._service.leave()
+            except Exception:
+                log.warning("could not remove this instance's heartbeat; it expires", exc_info=True)
 
 
 async def _guarded(name: str, call: Callable[[], Awaitable[int]]) -> None:

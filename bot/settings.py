@@ -71,9 +71,18 @@ class Settings(BaseSettings):
     post_rate_per_second: float = Field(
         0.0,
         ge=0,
-        description="Scheduled messages (questions, reveals, hints) this instance sends per "
-        "second at most, 0 for no pacing beyond the platform library's own; with N instances "
-        "use the platform's limit divided by N (e.g. Discord's 50/s global: 15 each for 3).",
+        description="Scheduled messages (questions, reveals, hints) the bot sends per second "
+        "on its platform at most, split between the platform's live instances (3 instances "
+        "with 45 send 15/s each, and 22.5 each when one stops); 0 for no pacing beyond the "
+        "platform library's own. Set it below the platform's limit (Discord: 50/s global).",
+    )
+    heartbeat_seconds: int = Field(
+        10,
+        ge=1,
+        le=300,
+        description="How often an instance records that it is alive; one silent for 4 "
+        "heartbeats is dead: the others take its share of the post rate and the due work of "
+        "its Discord shards.",
     )
     http_port: int | None = Field(
         None, ge=0, le=65535, description="Serve /healthz and /metrics on this port (off if unset)."
@@ -117,4 +126,5 @@ class Settings(BaseSettings):
             "claim_timeout": timedelta(seconds=self.claim_timeout_seconds),
             "retry": RetryPolicy(attempts=self.post_retries),
             "post_rate": self.post_rate_per_second,
+            "heartbeat": timedelta(seconds=self.heartbeat_seconds),
         }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 from bot.core.model import Schedule
 from bot.core.schedules import next_monday_slot, next_slot
@@ -10,6 +11,17 @@ from bot.scheduling import JOBS, MISFIRE_GRACE_SECONDS, DailyScheduler
 
 
 class FakeService:
+    presence = SimpleNamespace(interval=timedelta(seconds=10))
+
+    def __init__(self) -> None:
+        self.left = False
+
+    async def run_heartbeat(self) -> int:
+        return 1
+
+    def leave(self) -> None:
+        self.left = True
+
     async def run_posts(self) -> int:
         return 0
 
@@ -21,7 +33,8 @@ class FakeService:
 
 
 async def test_starting_twice_registers_the_ticks_once_and_no_job_per_channel() -> None:
-    scheduler = DailyScheduler(FakeService())  # type: ignore[arg-type]
+    service = FakeService()
+    scheduler = DailyScheduler(service)  # type: ignore[arg-type]
     scheduler.start()
     scheduler.start()  # e.g. a platform reconnect
     try:
@@ -30,8 +43,13 @@ async def test_starting_twice_registers_the_ticks_once_and_no_job_per_channel() 
         posts = scheduler._scheduler.get_job("posts")
         assert posts.coalesce is True and posts.max_instances == 1
         assert posts.misfire_grace_time == MISFIRE_GRACE_SECONDS
+        # the heartbeat beats at once (the first posts go at this instance's share), then every 10 s
+        heartbeat = scheduler._scheduler.get_job("heartbeat")
+        assert heartbeat.trigger.interval == timedelta(seconds=10)
+        assert heartbeat.next_run_time < posts.next_run_time
     finally:
         scheduler.shutdown()
+    assert service.left  # a clean stop leaves the heartbeats: the others take its share
 
 
 async def test_a_schedule_change_brings_the_posting_tick_forward() -> None:

@@ -44,6 +44,9 @@ SQLITE_MAX = 10_000
 PLATFORM = "bench"
 NEW_CODE = hasattr(QotdService, "run_posts")
 """True on the code with due work in the database (the scheduler then has no channel jobs)."""
+HEARTBEATS = hasattr(QotdService, "run_heartbeat")
+"""True on the code whose instances split the post rate by heartbeats (given the whole rate);
+before, each instance was given the rate divided by the instance count."""
 
 
 # ----- databases ----------------------------------------------------------------------
@@ -237,6 +240,8 @@ async def post_mode(url: str, fake: str, name: str, rate: str) -> None:
     # A tick still running when the next is due is skipped, and APScheduler says so each time.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     service = build_service(url, BenchPlatform(fake), name, float(rate))
+    if HEARTBEATS:  # known to the others before GO, as instances running for a while are
+        await service.run_heartbeat()
     print("READY", flush=True)
     await asyncio.to_thread(sys.stdin.readline)
     start_scheduler(service, 1.0)
@@ -255,6 +260,7 @@ class FakePlatform:
     posts: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[tuple[str, str], int] = field(default_factory=dict)
     refused: int = 0
+    times: list[float] = field(default_factory=list)
     first: float = 0.0
     last: float = 0.0
     _tokens: float = 0.0
@@ -283,6 +289,7 @@ class FakePlatform:
         self.keys[channel, str(body["key"])] = len(self.keys) + 1
         self.first = self.first or time.monotonic()
         self.last = time.monotonic()
+        self.times.append(self.last)
         return web.json_response({"id": self.keys[channel, str(body["key"])]})
 
     async def find(self, request: web.Request) -> web.Response:
@@ -318,7 +325,7 @@ async def posting_run(
             url,
             fake_url,
             f"bench-{n}",
-            str(rate / instances),
+            str(rate if HEARTBEATS else rate / instances),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
@@ -345,6 +352,10 @@ async def posting_run(
         await runner.cleanup()
     posted = sum(len(keys) for keys in fake.posts.values())
     seconds = done - started
+    # Steady state: the middle 80% of the posts, without start-up and the last stragglers.
+    times = sorted(fake.times)
+    low, high = times[len(times) // 10], times[len(times) * 9 // 10] if times else 0.0
+    steady = (len(times) * 8 // 10) / (high - low) if high > low else 0.0
     return {
         "channels": channels,
         "instances": instances,
@@ -355,6 +366,8 @@ async def posting_run(
         "per_second": round(len(fake.posts) / seconds, 1),
         "of_rate": round(len(fake.posts) / seconds / rate, 3),
         "refused_429": fake.refused,
+        "first_post_s": round(fake.first - started, 2) if fake.first else None,
+        "steady_of_rate": round(steady / rate, 3),
     }
 
 

@@ -34,15 +34,20 @@ async def drain(
     """Claim and handle due work until a claim comes back empty; returns how many ``handle``
     calls returned True.
 
-    At most ``concurrency`` claims are held at once (claimed work waits for no one), and a
-    handler's exception is logged and counted as False: the boundary is the single item.
+    At most ``concurrency`` claims are held at once (claimed work waits for no one), claimed
+    in batches of at least half of it (a claim per freed worker would be a transaction per
+    item), and a handler's exception is logged and counted as False: the boundary is the
+    single item.
     """
     pending: deque[T] = deque()
     running: set[asyncio.Task[bool]] = set()
     done, more = 0, True
+    batch = max(1, concurrency // 2)
     while True:
         while more and len(running) < concurrency:
             if not pending:
+                if running and concurrency - len(running) < batch:
+                    break  # claim again once half the workers are free
                 try:
                     pending.extend(await claim(concurrency - len(running)))
                 except Exception:

@@ -89,6 +89,16 @@ class Scope:
         return shard_of(channel.workspace, self.shard_count) in self.shard_ids
 
 
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """A running instance as its heartbeat records it: its scope and when it last beat."""
+
+    name: str
+    scope: Scope
+    started_at: datetime
+    seen_at: datetime
+
+
 def shard_of(guild: str, shard_count: int) -> int:
     """The Discord shard that receives a guild's events (DMs, without a guild, go to 0)."""
     return (int(guild) >> 22) % shard_count if guild.isdigit() else 0

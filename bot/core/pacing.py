@@ -35,10 +35,19 @@ class Pacer:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.rate = rate
-        self._interval = 1.0 / rate if rate > 0 else 0.0
         self._clock, self._sleep = clock, sleep
         self._next = 0.0
         self._paused_until = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Calls per second (0: unpaced); instances set it to their share of the platform's."""
+        return self._rate
+
+    @rate.setter
+    def rate(self, rate: float) -> None:
+        self._rate = rate
+        self._interval = 1.0 / rate if rate > 0 else 0.0
 
     async def wait(self) -> None:
         """Return when this call may go out."""

@@ -16,6 +16,7 @@ from bot.core.model import (
     ChannelRef,
     Delivery,
     Grade,
+    Instance,
     Item,
     LiveItem,
     MessageRef,
@@ -330,6 +331,19 @@ class Store(Protocol):
     def claim_hints(self, scope: Scope, before: datetime, limit: int) -> list[Post]:
         """Up to ``limit`` open posts waiting for a hint since ``before`` or earlier, taken off
         the waiting list."""
+        ...
+
+    def beat(self, scope: Scope, now: datetime, forget_before: datetime) -> None:
+        """Record this instance alive at ``now``, serving ``scope``; forget instances silent
+        since before ``forget_before``."""
+        ...
+
+    def instances(self, platform: str) -> list[Instance]:
+        """Every recorded instance of ``platform``, with when each was last seen."""
+        ...
+
+    def leave(self) -> None:
+        """Forget this instance (it stops cleanly)."""
         ...
 
     def ping(self) -> None:

@@ -26,6 +26,7 @@ from bot.core.commands import (
     unknown_command,
 )
 from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
+from bot.core.instances import HEARTBEAT, Presence
 from bot.core.learning import Learning
 from bot.core.live import LiveBank, LiveSearch
 from bot.core.memory import RememberingStore
@@ -114,6 +115,7 @@ class QotdService:
         scope: Scope | None = None,
         post_rate: float = 0.0,
         item_rules: ItemRules | None = None,
+        heartbeat: timedelta = HEARTBEAT,
     ) -> None:
         # The bank files' items (seen everywhere), and the live items: approved suggestions,
         # each seen in its workspace only (``items_for``).
@@ -141,6 +143,11 @@ class QotdService:
         self.channels = Channels(store, on_schedule_change)
         self.metrics: Metrics = metrics or NoMetrics()
         """Where counters and timings go (Prometheus when the HTTP port is enabled)."""
+        # The pace is shared with the platform's other live instances, whose dead shards this
+        # one takes over (``bot.core.instances``).
+        self.presence = Presence(
+            store, self.pacer, clock, rate=post_rate, interval=heartbeat, metrics=self.metrics
+        )
         self.daily = DailySession(
             running,
             daily_store,
@@ -347,17 +354,31 @@ class QotdService:
             self.metrics.error("daily_post")
             log.exception("daily post in %s failed; the next tick retries", channel)
 
+    @property
+    def serving(self) -> Scope:
+        """The scope of this instance's due work: its own, plus shards no live instance runs."""
+        return self.presence.serving(self.scope)
+
+    async def run_heartbeat(self) -> int:
+        """Periodic tick: record this instance alive, take its share of the post rate and any
+        orphaned shards; returns how many instances of its platform are live."""
+        return await self.presence.beat(self.scope)
+
+    def leave(self) -> None:
+        """A clean stop: the other instances take this one's share of the rate at once."""
+        self.presence.leave()
+
     async def run_reveals(self) -> int:
         """Periodic tick: reveal every answer whose time has come (a question another
         instance approved and posted is known first)."""
         await self._refresh_quietly()
-        return await self.daily.reveal_due(self.scope)
+        return await self.daily.reveal_due(self.serving)
 
     async def run_posts(self) -> int:
         """Periodic tick: take the live items other instances added, then post in every
         channel of this instance's scope whose slot has come."""
         await self._refresh_quietly()
-        return await self.daily.post_due(self.scope)
+        return await self.daily.post_due(self.serving)
 
     # ----- the running bank -----------------------------------------------------------
     def items_for(self, channel: ChannelRef) -> tuple[Item, ...]:
@@ -414,8 +435,13 @@ class QotdService:
         log.info("%d live item(s) joined the bank: %s", len(items), ", ".join(i.id for i in items))
 
     async def catch_up_missed(self) -> int:
-        """Start-up catch-up: posts missed while down (same local day) and overdue reveals."""
-        return await self.daily.catch_up(self.scope)
+        """Start-up catch-up: posts missed while down (same local day) and overdue reveals,
+        after a first heartbeat (so they go at this instance's share of the rate)."""
+        try:
+            await self.run_heartbeat()
+        except Exception:
+            log.exception("heartbeat failed; catching up at the whole post rate")
+        return await self.daily.catch_up(self.serving)
 
     def catch_up_answers(self, platform: str, serves: Serves = lambda _: True) -> asyncio.Task[int]:
         """In the background: grade answers members posted in open question threads while
@@ -424,7 +450,7 @@ class QotdService:
 
     async def run_learning(self) -> int:
         """Periodic tick of the learning loop: practice nudges, thread facilitation, recaps."""
-        return await self.learning.tick(self.scope) if self.learning else 0
+        return await self.learning.tick(self.serving) if self.learning else 0
 
     # ----- use cases ------------------------------------------------------------------
     async def explain(self, query: str, k: int = 3, where: ChannelRef | None = None) -> Reply:

@@ -27,6 +27,7 @@ from bot.storage.convert import (
 )
 from bot.storage.database import Database, opened
 from bot.storage.due_store import DueWorkStore
+from bot.storage.instance_store import InstanceStore
 from bot.storage.tables import AttemptRow, ChannelRow, NoticeRow, PostRow, ThreadMarkRow
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def instance_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
 
-class SqlStore(DueWorkStore):
+class SqlStore(DueWorkStore, InstanceStore):
     """Channels, posts and attempts in a SQL database; migrates it to head on construction."""
 
     def __init__(

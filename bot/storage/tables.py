@@ -174,3 +174,18 @@ class ThreadMarkRow(Base):
     )
     message_id: Mapped[str] = mapped_column(String(128))
     marked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class InstanceRow(Base):
+    """A running instance's heartbeat (``bot.core.instances``): its platform and Discord
+    shards (``shard_ids`` comma-separated, empty for all of ``shard_count``), when it started
+    and when it last beat."""
+
+    __tablename__ = "instances"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    shard_count: Mapped[int] = mapped_column(Integer)
+    shard_ids: Mapped[str] = mapped_column(String(1024))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -68,8 +68,8 @@ async def test_socket_mode_acks_envelopes_and_answers_once_per_event(
         assert fake.called("apps.connections.open")
         assert bot.scheduler.running
         await bot.start()  # what a reconnect would trigger: the scheduler is not started twice
-        # the posting, reveal and learning ticks; slots live in the database, not in jobs
-        assert len(bot.scheduler._scheduler.get_jobs()) == 3
+        # the posting, reveal, learning and heartbeat ticks; slots live in the database
+        assert len(bot.scheduler._scheduler.get_jobs()) == 4
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
