@@ -89,7 +89,7 @@ class QotdClient(discord.Client):
         except discord.Forbidden:
             log.error(
                 "Discord refused to register the slash commands: re-invite the bot with the "
-                "`applications.commands` scope (see the README, section Discord)."
+                "`applications.commands` scope (see docs/discord.md)."
             )
 
     async def on_ready(self) -> None:
