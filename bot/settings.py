@@ -117,6 +117,7 @@ class Settings(BaseSettings):
             "claim_timeout": timedelta(seconds=self.claim_timeout_seconds),
             "retry": RetryPolicy(attempts=self.post_retries),
             "post_rate": self.post_rate_per_second,
+            "inbox_lease": timedelta(seconds=self.inbox_lease_seconds),
         }
 
     def platform(self) -> str:

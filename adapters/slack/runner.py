@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -140,7 +139,6 @@ async def _serve(
         signing_secret=secret,
         admins=settings.admin_ids,
         admin_cache_seconds=ssettings.admin_cache_seconds,
-        inbox_lease=timedelta(seconds=settings.inbox_lease_seconds),
         **settings.service_options(),
         **learning_options(settings),
     )
@@ -159,8 +157,10 @@ async def _serve(
 async def serve_socket_mode(
     bot: SlackBot, app_token: str, stop: asyncio.Event | None = None
 ) -> None:
-    """Socket Mode: connect (slack_sdk reconnects by itself), start the bot once, wait."""
+    """Socket Mode: connect (slack_sdk reconnects by itself, and the bot catches up after
+    each reconnect), start the bot once, wait."""
     handler = AsyncSocketModeHandler(bot.app, app_token)
+    handler.client.message_listeners.append(bot.on_socket_message)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     try:
         await bot.start()

@@ -27,6 +27,7 @@ from bot.core.commands import (
 )
 from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
 from bot.core.grading import Grader
+from bot.core.inbox import LEASE
 from bot.core.learning import Learning
 from bot.core.memory import RememberingStore
 from bot.core.model import (
@@ -85,9 +86,18 @@ class Searcher(Protocol):
 
 MARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
 """Waits between tries to record feedback as sent (about two minutes in all)."""
-UNSENT_GRACE = timedelta(minutes=3)
-"""How long an answer stored without its feedback may still be in another process's hands
-(its feedback being sent and recorded); catch-up sends it only after that."""
+MARK_RETRY = timedelta(seconds=sum(MARK_RETRY_SECONDS))
+
+
+def unsent_grace(lease: timedelta) -> timedelta:
+    """How long an answer stored without its feedback may still be in another process's
+    hands; catch-up sends it only after that. A living instance sends and records the
+    feedback within ``MARK_RETRY`` of storing it (renewing its inbox claim meanwhile); a
+    dead one's delivery is taken up by the inbox a lease after its last renewal, plus up
+    to a quarter lease until the next sweep. 3 min 15 s with the default 60 s lease."""
+    return MARK_RETRY + lease + lease / 4
+
+
 MARKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qotd-feedback-sent")
 
 
@@ -118,6 +128,7 @@ class QotdService:
         charts: ChartDrawer | None = None,
         scope: Scope | None = None,
         post_rate: float = 0.0,
+        inbox_lease: timedelta = LEASE,
     ) -> None:
         self.items = tuple(items)
         self.scope = scope or Scope()
@@ -146,6 +157,8 @@ class QotdService:
         )
         self._admins = admins
         self._clock = clock
+        self.unsent_grace = unsent_grace(inbox_lease)
+        """Catch-up leaves an answer stored without feedback this long to the inbox."""
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.metrics = metrics or NoMetrics()
         self.learning = (
@@ -455,7 +468,7 @@ class QotdService:
         stored = attempts[index]
         if stored.feedback_sent:
             return True
-        if caught_up and self._clock() - stored.created_at < UNSENT_GRACE:
+        if caught_up and self._clock() - stored.created_at < self.unsent_grace:
             return True
         if item.is_prompt:
             await self._answer(message, stored.post_id, "speech_balloon", replies.prompt_ack())
