@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
 
 from bot.core import home, replies
-from bot.core.catchup import AnswerCatchUp, Serves
+from bot.core.catchup import AnswerCatchUp, NotYet, Serves
 from bot.core.channels import Channels
 from bot.core.commands import (
     MAX_QUERY_CHARS,
@@ -469,7 +469,7 @@ class QotdService:
         if stored.feedback_sent:
             return True
         if caught_up and self._clock() - stored.created_at < self.unsent_grace:
-            return True
+            raise NotYet(mid)  # may still be in the hands of the process that stored it
         if item.is_prompt:
             await self._answer(message, stored.post_id, "speech_balloon", replies.prompt_ack())
             return True
