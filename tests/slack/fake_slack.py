@@ -371,9 +371,15 @@ class Signer:
         return await self.post(json.dumps(envelope), "application/json", **kw)
 
     async def command(
-        self, text: str, user: str, channel: str, response_url: str, **kw: Any
+        self,
+        text: str,
+        user: str,
+        channel: str,
+        response_url: str,
+        trigger: str | None = None,
+        **kw: Any,
     ) -> tuple[int, str]:
-        """A form-encoded ``/qotd`` slash command."""
+        """A form-encoded ``/qotd`` slash command (``trigger``: its trigger_id, else new)."""
         form = {
             "token": "legacy",
             "team_id": TEAM,
@@ -386,7 +392,7 @@ class Signer:
             "text": text,
             "api_app_id": "AQOTD",
             "response_url": response_url,
-            "trigger_id": trigger_id(),
+            "trigger_id": trigger or trigger_id(),
         }
         return await self.post(
             urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kw
