@@ -8,7 +8,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,9 +21,13 @@ from bot.core import home, replies
 from bot.core.commands import REGISTRY
 from bot.core.inbox import LEASE, Inbox
 from bot.core.model import (
+    Button,
     ChannelRef,
     CommandInvocation,
     Delivery,
+    Field,
+    Form,
+    FormField,
     IncomingMessage,
     Link,
     MessageRef,
@@ -48,8 +52,57 @@ COMMAND = "/qotd"
 INTERACTIONS = ("command", "block_actions", "view_submission")
 """What members do besides messages: the slash command, a button, a modal submitted."""
 
+TOLD = "told"
+"""The kind of an interaction's record once it was carried out: only its answer is left."""
+
+Told = dict[str, Any]
+"""How to answer a carried-out interaction (JSON, kept in its inbox record)."""
+
 EventListener = Callable[[dict[str, Any], dict[str, Any], Any], Awaitable[None]]
-Interaction = Callable[[dict[str, Any]], Awaitable[None]]
+Interaction = Callable[[dict[str, Any]], Awaitable[Told]]
+
+
+def told(
+    via: str,
+    reply: Reply,
+    channel: ChannelRef,
+    user: UserRef | None,
+    what: str,
+    share: bool = False,
+) -> Told:
+    """The answer of an interaction: through its response_url (``respond``) or privately."""
+    return {
+        "via": via,
+        "reply": asdict(reply),
+        "channel": channel.channel,
+        "user": user.user_id if user else "",
+        "what": what,
+        "share": share,
+    }
+
+
+def reply_from(data: dict[str, Any]) -> Reply:
+    """The Reply ``told`` recorded."""
+    form = data.get("form")
+    return Reply(
+        text=str(data["text"]),
+        title=str(data["title"]),
+        fields=tuple(Field(**f) for f in data["fields"]),
+        buttons=tuple(Button(**b) for b in data["buttons"]),
+        context=str(data["context"]),
+        private=bool(data["private"]),
+        attachments=tuple(data["attachments"]),
+        links=tuple(Link(**link) for link in data["links"]),
+        form=Form(
+            form["action"],
+            form["value"],
+            form["title"],
+            tuple(FormField(**{**f, "choices": tuple(f["choices"])}) for f in form["fields"]),
+            form["submit"],
+        )
+        if form
+        else None,
+    )
 
 
 def interaction(body: dict[str, Any]) -> tuple[str, str] | None:
@@ -200,12 +253,50 @@ class Listeners:
         body: dict[str, Any] = record["body"]
         kind = str(record.get("kind") or "event")
         if kind != "event":
-            await self.interactions[kind](body)
+            await self._interact(delivery, record)
             return
         event: dict[str, Any] = body.get("event") or {}
         listener = self.events.get(str(event.get("type")))
         if listener is not None:
             await listener(event, body, {"bot_user_id": record.get("bot_user_id", "")})
+
+    async def _interact(self, delivery: Delivery, record: dict[str, Any]) -> None:
+        """Carry the interaction out, record that (with the answer), then tell the member.
+
+        Processed again after a kill, a recorded answer is only told again: the command is
+        carried out twice only if the process died between the core's work and that record.
+        """
+        if record.get("kind") != TOLD:
+            # a repeat that took a dead instance's record over brings the original body
+            stored = await self.inbox.stored(delivery)
+            if stored is not None and json.loads(stored).get("kind") == TOLD:
+                record = json.loads(stored)
+        body: dict[str, Any] = record["body"]
+        if record.get("kind") != TOLD:
+            told = await self.interactions[str(record["kind"])](body)
+            if told is None:
+                return
+            record = {"kind": TOLD, "body": body, "told": told}
+            try:
+                await self.inbox.save_progress(delivery, json.dumps(record))
+            except Exception:
+                log.warning("could not record Slack %s as carried out", delivery.key)
+        await self._tell(body, record["told"])
+
+    async def _tell(self, body: dict[str, Any], told: dict[str, Any]) -> None:
+        """Send an interaction's answer; a failure is logged, not raised (carried out, it
+        must not be carried out again)."""
+        reply = reply_from(told["reply"])
+        channel = ChannelRef(PLATFORM, _team(body), str(told["channel"]))
+        what = str(told.get("what") or "an interaction")
+        try:
+            if told["via"] == "private":
+                user = UserRef(PLATFORM, str(told["user"]), "")
+                await self.service.platform.reply_privately(channel, user, reply)
+            elif not await self._open_form(body, channel, reply):
+                await respond_with(self._respond(body), reply, bool(told.get("share")))
+        except Exception:
+            log.warning("could not answer %s in %s", what, channel, exc_info=True)
 
     async def on_message(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
         """Members' messages: answers in threads, DMs; mentions are left to ``on_mention``."""
@@ -254,13 +345,13 @@ class Listeners:
         url = f"https://slack.com/app_redirect?channel={channel.channel}&team={channel.workspace}"
         return Link(f"#{name}", url)
 
-    async def on_home_practice(self, body: dict[str, Any]) -> None:
+    async def on_home_practice(self, body: dict[str, Any]) -> Told:
         """The Home tab's practice button: the card arrives in the member's DM with the bot."""
         user = await self.members.get(str(body["user"]["id"]), str(body["user"].get("name", "")))
         opened = await self.members.client.conversations_open(users=user.user_id)
         dm = ChannelRef(PLATFORM, _team(body), str(opened["channel"]["id"]))
         reply = await self.service.on_action(home.START_PRACTICE, "", dm, user)
-        await self._told(self.service.platform.reply_privately(dm, user, reply), "practice")
+        return told("private", reply, dm, user, "practice")
 
     def _respond(self, body: dict[str, Any]) -> AsyncRespond:
         """Answers through the interaction's response_url (valid 30 minutes, so after a
@@ -270,7 +361,7 @@ class Listeners:
             response_url=body.get("response_url"), proxy=client.proxy, ssl=client.ssl
         )
 
-    async def on_command(self, body: dict[str, Any]) -> None:
+    async def on_command(self, body: dict[str, Any]) -> Told:
         """``/qotd <sub> args`` (acknowledged already): ask the core (``doctor`` is answered
         here) and answer through the response_url."""
         name, _, args = render.decode(str(body.get("text") or "")).strip().partition(" ")
@@ -291,18 +382,9 @@ class Listeners:
         reply = await self._guarded(f"/qotd {name} in {channel}", work)
         if name == "help":
             reply = replace(reply, text=reply.text + DOCTOR_HELP)
-        if not await self._open_form(body, channel, reply):
-            await self._told(respond_with(self._respond(body), reply, share), name)
+        return told("respond", reply, channel, None, f"/qotd {name}", share)
 
-    async def _told(self, sending: Awaitable[None], what: str) -> None:
-        """Send an interaction's answer; a failure is logged, not raised: the interaction
-        was carried out, and processing it again would carry it out twice."""
-        try:
-            await sending
-        except Exception:
-            log.warning("could not answer %s", what, exc_info=True)
-
-    async def on_form(self, body: dict[str, Any]) -> None:
+    async def on_form(self, body: dict[str, Any]) -> Told:
         """A modal of the core's submitted (acknowledged, so closed, already): hand the
         values to the core, tell the member what happened."""
         channel_id, form, values = forms.submitted(body.get("view") or {})
@@ -312,9 +394,7 @@ class Listeners:
             f"form {form.action} in {channel}",
             lambda: self.service.on_form(form, values, channel, user),
         )
-        await self._told(
-            self.service.platform.reply_privately(channel, user, reply), f"form {form.action}"
-        )
+        return told("private", reply, channel, user, f"form {form.action}")
 
     async def _open_form(self, body: dict[str, Any], channel: ChannelRef, reply: Reply) -> bool:
         """Open the reply's form as a modal, when it has one and Slack gave a trigger."""
@@ -347,13 +427,12 @@ class Listeners:
         except Exception:
             log.warning("could not upload %d chart(s) to %s", len(reply.attachments), user.user_id)
 
-    async def on_action(self, body: dict[str, Any]) -> None:
+    async def on_action(self, body: dict[str, Any]) -> Told:
         """A button (acknowledged already): on a question post, the clicker is answered
         through the response_url (ephemeral); the Home tab's practice button."""
         action: dict[str, Any] = (body.get("actions") or [{}])[0]
         if action.get("action_id") == home.START_PRACTICE:
-            await self.on_home_practice(body)
-            return
+            return await self.on_home_practice(body)
         where = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
         channel = ChannelRef(PLATFORM, _team(body), str(where))
         name, value = str(action["action_id"]), str(action.get("value") or "")
@@ -365,8 +444,7 @@ class Listeners:
             return await self.service.on_action(name, value, channel, user)
 
         reply = await self._guarded(f"button {name} in {channel}", work)
-        if not await self._open_form(body, channel, reply):
-            await self._told(respond_with(self._respond(body), reply), f"button {name}")
+        return told("respond", reply, channel, None, f"button {name}")
 
     async def _deliver(self, event: dict[str, Any], body: dict[str, Any], bot: str) -> None:
         user = await self.members.get(str(event["user"]))
