@@ -185,7 +185,9 @@ async def test_sigkill_mid_burst_of_interactions_carries_each_acknowledged_one_o
         f"recorded done; {len(unacked)} unacknowledged ({len(recorded)} of them recorded) "
         f"repeated by their members, {len(again)} acknowledged delivered again; lost "
         f"{len(now.lost(sorted(acked)))}, acknowledged carried out or answered twice "
-        f"{len(twice)}; unacknowledged twice {len(now.twice(unacked))}"
+        f"{len(twice)} (carried out twice {sum(1 for i in acked if now.effects(i) > 1)}, "
+        f"answered twice {sum(1 for i in acked if now.told[member(i)] > 1)}); "
+        f"unacknowledged twice {len(now.twice(unacked))}"
     )
     assert not_done > 0, "the kill came after the work: nothing was recovered"
     assert now.open_keys == set()
