@@ -28,7 +28,7 @@ async def main(url: str) -> None:
     store = SqlStore(url)
     platform = ThreadedPlatform()
     grader = FakeGrader()
-    service = QotdService(small_bank(12), store, platform, FakeSearcher(), grader)  # type: ignore[arg-type]
+    service = QotdService(small_bank(12), store, platform, FakeSearcher(), grader)
     for n in range(CHANNELS):
         channel = ChannelRef("bench", "w", f"c{n}")
         store.set_schedule(channel, Schedule(hour=0, weekdays=tuple(range(7))))

@@ -1,4 +1,8 @@
-"""bootstrap(): wires settings, bank, embedder, store, retrieval, grading and one platform."""
+"""The composition root: ``bootstrap()`` wires settings, bank, embedder, retrieval, grading, the
+database and its stores, the service on one platform, its scheduler and the ops endpoints.
+
+Every runner (console, Slack, Discord), the test processes and the tests build the bot here;
+nothing is rewired after construction."""
 
 from __future__ import annotations
 
@@ -10,19 +14,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 from bot.ann_index import DEFAULT_KIND, build_ann
 from bot.charts import progress_chart
 from bot.content.bank import Bank, load_bank
-from bot.core import retrieval
-from bot.core.grading import Grader
+from bot.core import grading, retrieval
 from bot.core.index import VectorIndex, item_texts
-from bot.core.model import Item
-from bot.core.ports import ChatPlatform, Embedder
+from bot.core.model import ChannelRef, Item, Schedule, Scope
+from bot.core.ports import ChatPlatform, Embedder, Grader, Metrics, NoMetrics, Searcher
 from bot.core.retrieval import ExplainResult, Retriever
-from bot.core.service import QotdService, Searcher
+from bot.core.service import QotdService
 from bot.embedding_cache import cached_item_vectors
 from bot.embeddings import SentenceTransformerEmbedder
+from bot.http_service import start_http
+from bot.metrics import PrometheusMetrics
+from bot.scheduling import TICK_SECONDS, DailyScheduler
 from bot.settings import Settings
+from bot.storage.database import Database
 from bot.storage.learning_store import SqlLearningStore
 from bot.storage.sql_store import SqlStore
 
@@ -127,7 +136,7 @@ def load_knowledge(
         return build_retriever(bank.items, model, settings.cache_dir, kind, progress=progress)
 
     retriever: Searcher = BackgroundRetriever(build) if background else build()
-    grader = Grader(embedder)
+    grader = grading.Grader(embedder)
     return Knowledge(bank, embedder, retriever, grader, time.perf_counter() - started, kind)
 
 
@@ -137,24 +146,97 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url[len(prefix) :]) if url.startswith(prefix) else None
 
 
-def learning_options(settings: Settings) -> dict[str, Any]:
-    """The learning loop's collaborators: its store (same database) and the chart drawer."""
-    return {"learning": SqlLearningStore(settings.database_url), "charts": progress_chart}
+class App:
+    """One process's bot as ``bootstrap`` builds it: owns the database, its stores, the service,
+    the scheduler and the ops endpoints. ``start`` once the platform is connected, ``stop`` when
+    it disconnects, ``close`` last (the database)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        knowledge: Knowledge,
+        database: Database,
+        store: SqlStore,
+        service: QotdService,
+        scheduler: DailyScheduler,
+        metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+        self.database = database
+        self.store = store
+        self.service = service
+        self.scheduler = scheduler
+        self.metrics = metrics
+        self.ops: web.AppRunner | None = None
+        """The /healthz and /metrics server while running (QOTD_HTTP_PORT set)."""
+
+    async def start(self) -> None:
+        """Log the (redacted) settings, serve the ops endpoints when QOTD_HTTP_PORT is set,
+        and start the scheduler's ticks; again, it does nothing (reconnects)."""
+        if self.scheduler.running:
+            return
+        log.info("starting with %r", self.settings)
+        port = self.settings.http_port
+        if port is not None and isinstance(self.metrics, PrometheusMetrics):
+            self.ops = await start_http(self.store, self.metrics, port, self.settings.http_host)
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        """Stop the ticks, answer catch-up and the ops endpoints (the database stays open)."""
+        self.scheduler.shutdown()
+        self.service.catchup.stop()
+        if self.ops is not None:
+            await self.ops.cleanup()
+            self.ops = None
+
+    def close(self) -> None:
+        """Release the database (every store on it)."""
+        self.database.close()
 
 
 def bootstrap(
-    settings: Settings, platform: ChatPlatform, knowledge: Knowledge | None = None
-) -> QotdService:
-    """The service for one platform, with its store and knowledge."""
-    knowledge = knowledge or load_knowledge(settings)
-    store = SqlStore(settings.database_url, instance=settings.instance_id)
-    return QotdService(
-        knowledge.bank.items,
-        store,
-        platform,
-        knowledge.retriever,
-        knowledge.grader,
-        admins=settings.admin_ids,
-        **settings.service_options(),
-        **learning_options(settings),
-    )
+    settings: Settings,
+    platform: ChatPlatform,
+    knowledge: Knowledge | None = None,
+    *,
+    scope: Scope | None = None,
+    store: SqlStore | None = None,
+    tick_seconds: float = TICK_SECONDS,
+    **overrides: Any,
+) -> App:
+    """The bot for one platform: the database opened and migrated once and shared by the core
+    and learning stores, the service serving ``scope`` (the platform's channels, its shards),
+    its scheduler (told of every schedule change) and, with QOTD_HTTP_PORT, Prometheus metrics.
+
+    ``store`` is a store already open (a test's; its database is shared); ``overrides``
+    replace ``QotdService`` options (a test's clock, retry policy, or ``learning=None``).
+    A database that cannot be opened raises ``DatabaseUnavailable`` before the model loads.
+    """
+    database = store.database if store is not None else Database(settings.database_url)
+    try:
+        store = store or SqlStore(database, instance=settings.instance_id)
+        knowledge = knowledge or load_knowledge(settings)
+        metrics: Metrics = PrometheusMetrics() if settings.http_port is not None else NoMetrics()
+
+        def schedule_changed(channel: ChannelRef, schedule: Schedule) -> None:
+            scheduler.update(channel, schedule)
+
+        options: dict[str, Any] = {
+            "admins": settings.admin_ids,
+            **settings.service_options(),
+            "learning": SqlLearningStore(database),
+            "charts": progress_chart,
+            "metrics": metrics,
+            "scope": scope,
+            "on_schedule_change": schedule_changed,
+            **overrides,
+        }
+        service = QotdService(
+            knowledge.bank.items, store, platform, knowledge.retriever, knowledge.grader, **options
+        )
+        scheduler = DailyScheduler(service, tick_seconds)
+    except BaseException:
+        database.close()
+        raise
+    return App(settings, knowledge, database, store, service, scheduler, service.metrics)

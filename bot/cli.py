@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import json
 import sys
 from collections.abc import Iterator
@@ -12,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from adapters import registry
 from bot.content.cli import app as content_app
 
 app = typer.Typer(
@@ -65,88 +64,43 @@ def _lines(arg: str) -> Iterator[str]:
 def run(
     platform: Annotated[
         str | None,
-        typer.Argument(help="console, slack or discord (default: from the tokens configured)."),
+        typer.Argument(help=f"{registry.spoken()} (default: from the tokens configured)."),
     ] = None,
     http: Annotated[
         bool, typer.Option("--http", help="Slack: serve HTTP endpoints instead of Socket Mode.")
     ] = False,
 ) -> None:
     """Run the bot: on the console channel unless platform tokens are configured."""
-    from bot.storage.engine import DatabaseUnavailable
-
     settings = _settings()
-    chosen = (platform or settings.platform()).lower()
-    if chosen == "console":
-        _run_console(settings)
-        return
-    if chosen not in ("slack", "discord"):
-        raise UserError(f"Unknown platform `{chosen}`: use console, slack or discord.")
-    try:
-        runner = importlib.import_module(f"adapters.{chosen}.runner")
-    except ModuleNotFoundError as exc:
-        raise UserError(
-            f"The {chosen} adapter is not part of this build yet. Run `qotd run console` "
-            "to use the bot in the terminal."
-        ) from exc
-    try:
-        runner.run(settings, http=http)
-    except (ValueError, DatabaseUnavailable) as exc:  # ValueError: a missing or bad token
-        raise UserError(str(exc)) from exc
+    chosen = (platform or registry.default(settings)).lower()
+    found = registry.BY_NAME.get(chosen)
+    if found is None:
+        raise UserError(f"Unknown platform `{chosen}`: use {registry.spoken()}.")
+    _run(found, settings, http)
 
 
 @app.command()
 def chat() -> None:
     """Talk to the bot in the terminal (the console channel), with today's question."""
-    _run_console(_settings())
+    _run(registry.BY_NAME["console"], _settings(), False)
 
 
-def _run_console(settings: Any) -> None:
-    from adapters.console.platform import ConsolePlatform
-    from adapters.console.session import ConsoleSession, console_member
-    from bot.app import bootstrap, sqlite_path
-    from bot.core.model import Scope
-    from bot.scheduling import DailyScheduler
+def _run(platform: registry.Platform, settings: Any, http: bool) -> None:
+    """Start ``platform``'s runner; a problem the user can fix becomes a UserError."""
+    from bot.embeddings import ModelError
     from bot.storage.engine import DatabaseUnavailable
 
-    typer.echo("Loading the question bank and the embedding model…", err=True)
-    # No progress bar: it would write over the prompt while the member types.
-    knowledge = _knowledge(settings, background=True, progress=False)
-    platform = ConsolePlatform(sys.stdout)
     try:
-        service = bootstrap(settings, platform, knowledge)
-    except DatabaseUnavailable as exc:
-        raise UserError(str(exc)) from exc
-    path = sqlite_path(settings.database_url)
-    typer.echo(
-        f"Model loaded in {knowledge.load_seconds:.1f}s: {len(knowledge.bank.items)} questions; "
-        f"state in {path or 'the configured database'}.",
-        err=True,
-    )
-    service.scope = Scope("console")  # a shared database's other platforms are not ours
-    if not getattr(knowledge.retriever, "ready", True):
-        typer.echo(
-            "Preparing explain in the background (the first run embeds the bank: a few "
-            "minutes); answering works meanwhile.",
-            err=True,
-        )
-    user = console_member(settings.console_user)
-    session = ConsoleSession(service, platform, user, sys.stdout)
-
-    async def main() -> None:
-        scheduler = DailyScheduler(service)
-        scheduler.start()
-        from bot.http_service import serve_ops
-
-        ops = await serve_ops(settings, service)
-        try:
-            await session.run(sys.stdin)
-        finally:
-            if ops is not None:
-                await ops.cleanup()
-            scheduler.shutdown()
-            service.store.close()
-
-    asyncio.run(main())
+        runner = platform.runner()
+    except ModuleNotFoundError as exc:
+        raise UserError(
+            f"The {platform.name} adapter is not part of this build yet. Run `qotd run console` "
+            "to use the bot in the terminal."
+        ) from exc
+    try:
+        runner(settings, http=http)
+    except (ValueError, DatabaseUnavailable, ModelError) as exc:  # ValueError: a bad token,
+        raise UserError(str(exc)) from exc  # or content (ContentError)
 
 
 @app.command()

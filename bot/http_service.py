@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.core.ports import Store
 from bot.metrics import CONTENT_TYPE_LATEST, PrometheusMetrics
-
-if TYPE_CHECKING:
-    from bot.core.service import QotdService
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +47,6 @@ async def start_http(
     await web.TCPSite(runner, host, port).start()
     log.info("serving /healthz and /metrics on %s:%d", host, port)
     return runner
-
-
-async def serve_ops(settings: Settings, service: QotdService) -> web.AppRunner | None:
-    """What every runner calls at start-up: log the (redacted) settings and, when
-    QOTD_HTTP_PORT is set, collect metrics and serve /healthz and /metrics.
-
-    Returns the runner to ``await runner.cleanup()`` on shutdown, or None.
-    """
-    log.info("starting with %r", settings)
-    if settings.http_port is None:
-        return None
-    metrics = PrometheusMetrics()
-    service.metrics = metrics
-    return await start_http(service.store, metrics, settings.http_port, settings.http_host)
 
 
 def bound_port(runner: web.AppRunner) -> int:

@@ -119,11 +119,3 @@ class Settings(BaseSettings):
             "post_rate": self.post_rate_per_second,
             "inbox_lease": timedelta(seconds=self.inbox_lease_seconds),
         }
-
-    def platform(self) -> str:
-        """The platform to run when none is named: the first one with a token, else console."""
-        if self.slack_bot_token:
-            return "slack"
-        if self.discord_token:
-            return "discord"
-        return "console"

@@ -1,10 +1,9 @@
-"""The discord.py client: intents, command tree, persistent buttons and the scheduler."""
+"""The discord.py client: intents, command tree, persistent buttons; starts the app once."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -14,9 +13,10 @@ from adapters.discord.bridge import Bridge
 from adapters.discord.platform import NO_PINGS, DiscordPlatform
 from adapters.discord.settings import DISCORD_API, DiscordSettings
 from adapters.discord.views import QotdButton
-from bot.core.model import ChannelRef, Schedule
-from bot.core.service import QotdService
-from bot.scheduling import DailyScheduler
+from bot.core.model import ChannelRef
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def intents(settings: DiscordSettings) -> discord.Intents:
 
 
 class QotdClient(discord.Client):
-    """The bot. Build it, build the service with ``client.platform``, then ``attach`` it."""
+    """The bot. Build it, ``bootstrap`` the app on ``client.platform``, then ``attach`` it."""
 
     def __init__(self, settings: DiscordSettings, **options: Any) -> None:
         super().__init__(
@@ -45,20 +45,19 @@ class QotdClient(discord.Client):
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self)
         self.platform = DiscordPlatform(self, ping_role_id=settings.ping_role_id)
         self._bridge: Bridge | None = None
-        self.scheduler: DailyScheduler | None = None
-        self.on_setup: list[Callable[[], Awaitable[object]]] = []
-        """Extra start-up work for ``setup_hook`` (the runner adds the ops endpoints)."""
+        self.qotd_app: App | None = None
 
     @property
     def qotd(self) -> Bridge:
         """The bridge to the core (buttons and modals find it here)."""
         if self._bridge is None:
-            raise RuntimeError("QotdClient.attach(service) was not called")
+            raise RuntimeError("QotdClient.attach(app) was not called")
         return self._bridge
 
-    def attach(self, service: QotdService) -> None:
-        """Connect the core service and register the slash commands."""
-        self._bridge = Bridge(self, service)
+    def attach(self, app: App) -> None:
+        """Connect the app (its service) and register the slash commands."""
+        self.qotd_app = app
+        self._bridge = Bridge(self, app.service)
         commands.register(self.tree, self._bridge)
 
     async def login(self, token: str) -> None:
@@ -67,17 +66,14 @@ class QotdClient(discord.Client):
         await super().login(token)
 
     async def setup_hook(self) -> None:
-        """Once per process (not per reconnect): buttons, scheduler, command sync."""
+        """Once per process (not per reconnect): buttons, the app (scheduler, ops), commands."""
         if self.settings.api_base != DISCORD_API:
             await endpoint.use_gateway_of(self.http)
         self.add_dynamic_items(QotdButton)
-        service = self.qotd.service
-        self.scheduler = DailyScheduler(service)
-        self.scheduler.start()
+        if self.qotd_app is not None:
+            await self.qotd_app.start()
         if self.settings.sync_commands:
             await self.sync_commands()
-        for hook in self.on_setup:
-            await hook()
 
     async def sync_commands(self) -> None:
         """Register the commands: in one server (instant, for development) or globally."""
@@ -123,17 +119,10 @@ class QotdClient(discord.Client):
         """Members' messages go to the core (answers in threads, mentions, DMs)."""
         await self.qotd.on_message(message)
 
-    def schedule_changed(self, channel: ChannelRef, schedule: Schedule) -> None:
-        """The core's schedule listener (changes and pauses): reschedule the channel's slot."""
-        if self.scheduler is not None:
-            self.scheduler.update(channel, schedule)
-
     async def close(self) -> None:
-        """Stop the scheduler, then disconnect."""
-        if self.scheduler is not None:
-            self.scheduler.shutdown()
-        if self._bridge is not None:
-            self._bridge.service.catchup.stop()
+        """Stop the app (scheduler, catch-up, ops endpoints), then disconnect."""
+        if self.qotd_app is not None:
+            await self.qotd_app.stop()
         await super().close()
 
 

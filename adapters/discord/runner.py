@@ -1,4 +1,4 @@
-"""``qotd run discord``: validate the token, load the knowledge, wire the core and connect."""
+"""``qotd run discord``: validate the token, load the knowledge, bootstrap the app, connect."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from adapters.discord.client import QotdClient, create_client
 from adapters.discord.settings import DiscordSettings
 from bot.app import Knowledge, bootstrap, configure_logging, load_knowledge
-from bot.http_service import serve_ops
 from bot.settings import Settings
 
 PORTAL = "https://discord.com/developers/applications"
@@ -60,13 +59,10 @@ def discord_settings() -> DiscordSettings:
 def build(
     settings: Settings, dsettings: DiscordSettings, knowledge: Knowledge, **options: Any
 ) -> QotdClient:
-    """The client wired to the service ``bootstrap`` builds (also used by tests)."""
+    """The client attached to the app ``bootstrap`` builds on it (also used by tests); its
+    scheduled work is this instance's shards' channels. Close ``client.qotd_app`` when done."""
     client = create_client(dsettings, **options)
-    service = bootstrap(settings, client.platform, knowledge)
-    service.scope = dsettings.scope()  # due work: only this instance's shards' channels
-    service.set_schedule_listener(client.schedule_changed)
-    client.attach(service)
-    client.on_setup.append(lambda: serve_ops(settings, service))
+    client.attach(bootstrap(settings, client.platform, knowledge, scope=dsettings.scope()))
     return client
 
 
@@ -93,4 +89,5 @@ def run(settings: Settings, http: bool = False, **_: Any) -> None:
             "then answer with the Check my answer button)."
         ) from exc
     finally:
-        client.qotd.service.store.close()
+        if client.qotd_app is not None:
+            client.qotd_app.close()

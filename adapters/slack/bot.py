@@ -1,4 +1,4 @@
-"""The Slack bot assembled: Web API client, Bolt app, core service, scheduler (started once)."""
+"""The Slack bot assembled: Web API client, Bolt app, and the app ``bootstrap`` builds on them."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from adapters.slack.listeners import Listeners
 from adapters.slack.members import PLATFORM, Members
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.signing import SignedRequests
-from bot.app import Knowledge
+from bot.app import Knowledge, bootstrap
 from bot.core.inbox import LEASE
-from bot.core.model import ChannelRef, Schedule, Scope
-from bot.core.ports import InboxStore, Store
-from bot.core.service import QotdService
-from bot.scheduling import DailyScheduler
+from bot.core.model import Scope
+from bot.core.ports import InboxStore
+from bot.settings import Settings
+from bot.storage.sql_store import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,11 @@ class SlackBot:
         self,
         client: AsyncWebClient,
         knowledge: Knowledge,
-        store: Store,
+        store: SqlStore,
         inbox: InboxStore,
         *,
+        settings: Settings | None = None,
         signing_secret: str = "",
-        admins: frozenset[str] = frozenset(),
         admin_cache_seconds: float = 300,
         process_before_response: bool = False,
         inbox_lease: timedelta = LEASE,
@@ -44,19 +44,19 @@ class SlackBot:
         """``inbox_lease`` is the inbox's, and the core's for what it leaves to the inbox."""
         members = Members(client, admin_cache_seconds)
         self.platform = SlackPlatform(client, members=members)
-        self.service = QotdService(
-            knowledge.bank.items,
-            store,
+        # A test gives no settings: the defaults (and environment), on the store's database.
+        settings = settings or Settings(_env_file=None, database_url=store.url)
+        self.qotd_app = bootstrap(
+            settings,
             self.platform,
-            knowledge.retriever,
-            knowledge.grader,
-            admins=admins,
-            on_schedule_change=self.schedule_changed,
+            knowledge,
             scope=Scope(PLATFORM),
+            store=store,
             inbox_lease=inbox_lease,
             **service_options,
         )
-        self.scheduler = DailyScheduler(self.service)
+        self.service = self.qotd_app.service
+        self.scheduler = self.qotd_app.scheduler
         self.listeners = Listeners(
             self.service,
             members,
@@ -77,13 +77,13 @@ class SlackBot:
         self._reposting: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Start the daily scheduler and the inbox sweep (once per process), then catch up
-        on missed posts; events acknowledged but not processed before are processed now."""
+        """Start the inbox sweep and the app (scheduler, ops endpoints) once per process,
+        then catch up on missed posts; events acknowledged but not processed are processed now."""
         if self.scheduler.running:
             return
         self._sweeping = asyncio.create_task(self.listeners.inbox.run())
         await self.catch_up()
-        self.scheduler.start()
+        await self.qotd_app.start()
         made = await self.service.catch_up_missed()
         log.info("qotd on Slack started; %d missed question(s) posted", made)
 
@@ -128,7 +128,8 @@ class SlackBot:
         log.info("Socket Mode reconnect: %d missed question(s) posted", made)
 
     def stop(self) -> None:
-        """Stop the scheduler, the inbox sweep and answer catch-up."""
+        """Stop the scheduler, the inbox sweep and answer catch-up (``qotd_app.stop`` also
+        stops the ops endpoints)."""
         if self._reposting is not None:
             self._reposting.cancel()
         self.service.catchup.stop()
@@ -136,8 +137,3 @@ class SlackBot:
         if self._sweeping is not None:
             self._sweeping.cancel()
             self._sweeping = None
-
-    def schedule_changed(self, channel: ChannelRef, schedule: Schedule) -> None:
-        """The core's schedule listener: reschedule the channel's daily slot."""
-        if self.scheduler.running:
-            self.scheduler.update(channel, schedule)

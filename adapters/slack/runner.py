@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -16,8 +17,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack.bot import SlackBot
 from adapters.slack.platform import web_client
 from adapters.slack.settings import EVENTS_PATH, SlackSettings
-from bot.app import configure_logging, learning_options, load_knowledge
-from bot.http_service import serve_ops
+from bot.app import configure_logging, load_knowledge
 from bot.settings import Settings
 from bot.storage.inbox_store import SqlInbox
 from bot.storage.sql_store import SqlStore
@@ -135,23 +135,20 @@ async def _serve(
         client,
         knowledge,
         store,
-        SqlInbox(settings.database_url, instance=store.instance),
+        SqlInbox(store.database, instance=store.instance),  # the store's database: one
+        settings=settings,
         signing_secret=secret,
-        admins=settings.admin_ids,
         admin_cache_seconds=ssettings.admin_cache_seconds,
-        **settings.service_options(),
-        **learning_options(settings),
+        inbox_lease=timedelta(seconds=settings.inbox_lease_seconds),
     )
     log.warning("connected to Slack workspace %s as @%s", auth.get("team"), auth.get("user"))
-    ops = await serve_ops(settings, bot.service)
     try:
         if secret:
             await serve_http(bot, ssettings.host, ssettings.port)
         else:
             await serve_socket_mode(bot, app_token)
     finally:
-        if ops is not None:
-            await ops.cleanup()
+        await bot.qotd_app.stop()
 
 
 async def serve_socket_mode(

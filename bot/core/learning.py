@@ -24,8 +24,8 @@ from bot.core.model import (
     UserRef,
     UserStats,
 )
-from bot.core.ports import ChartDrawer, ChatPlatform, LearningStore, Store
-from bot.core.practice import AnswerGrader, Practice
+from bot.core.ports import ChartDrawer, ChatPlatform, Grader, LearningStore, Store
+from bot.core.practice import Practice
 from bot.core.schedules import local_now, next_monday_slot
 from bot.core.suggestions import thin_topics
 
@@ -60,7 +60,7 @@ class Learning:
         learning: LearningStore,
         store: Store,
         platform: ChatPlatform,
-        grader: AnswerGrader,
+        grader: Grader,
         clock: Callable[[], datetime],
         charts: ChartDrawer | None = None,
         charts_dir: Path | None = None,

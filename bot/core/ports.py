@@ -1,11 +1,12 @@
-"""Protocols the outside world implements: the chat platform, the embedder and the store."""
+"""Protocols the outside world implements: the chat platform, the embedder, the stores, and
+the searcher and grader the service is given (tests pass fakes through these)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,8 @@ from bot.core.model import (
     Attempt,
     ChannelRef,
     Delivery,
+    Grade,
+    Item,
     MessageRef,
     Post,
     PracticeCard,
@@ -28,6 +31,9 @@ from bot.core.model import (
     UserStats,
 )
 from bot.core.pictures import Picture
+
+if TYPE_CHECKING:
+    from bot.core.retrieval import ExplainResult
 
 Vectors = npt.NDArray[np.float32]
 
@@ -148,6 +154,23 @@ class Embedder(Protocol):
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """Encode texts into an ``(n, dim)`` array of unit vectors (blocking: call via a thread)."""
+        ...
+
+
+class Searcher(Protocol):
+    """What explain needs: the Retriever, or a wrapper that builds it in the background."""
+
+    def search(self, query: str, k: int = 3) -> ExplainResult:
+        """The closest answered items to ``query`` (or an abstention)."""
+        ...
+
+
+class Grader(Protocol):
+    """What answers are graded by: ``bot.core.grading.Grader``, or a test's fake (blocking)."""
+
+    def grade(self, item: Item, answer: str, earlier: Sequence[tuple[str, str]] = ()) -> Grade:
+        """Score ``answer`` by ``item``'s key points; ``earlier`` are (whose, text) answers it
+        must not be copied from (the reference answer, other members')."""
         ...
 
 

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, time
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import fsrs
@@ -15,14 +14,13 @@ from bot.core import replies
 from bot.core.model import (
     ChannelRef,
     Field,
-    Grade,
     Item,
     PracticeCard,
     PracticeMember,
     Reply,
     UserRef,
 )
-from bot.core.ports import ChatPlatform, LearningStore
+from bot.core.ports import ChatPlatform, Grader, LearningStore
 from bot.core.progress import topic_strengths
 
 Clock = Callable[[], datetime]
@@ -37,14 +35,6 @@ SCHEDULER = fsrs.Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzin
 
 UNKNOWN_STRENGTH = 50.0
 """How strong a member is taken to be in a topic they have no scores in yet."""
-
-
-class AnswerGrader(Protocol):
-    """What practice needs from the core Grader."""
-
-    def grade(self, item: Item, answer: str, earlier: Sequence[tuple[str, str]] = ()) -> Grade:
-        """Score an answer by the item's key points."""
-        ...
 
 
 def rating_for(score: int) -> fsrs.Rating:
@@ -79,7 +69,7 @@ class Practice:
         self,
         items: Sequence[Item],
         store: LearningStore,
-        grader: AnswerGrader,
+        grader: Grader,
         clock: Clock,
         zone_of: ZoneOf | None = None,
     ) -> None:

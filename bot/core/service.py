@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, cast
+from typing import cast
 
 from bot.core import home, replies
 from bot.core.catchup import AnswerCatchUp, NotYet, Serves
@@ -26,7 +26,6 @@ from bot.core.commands import (
     unknown_command,
 )
 from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
-from bot.core.grading import Grader
 from bot.core.inbox import LEASE
 from bot.core.learning import Learning
 from bot.core.memory import RememberingStore
@@ -49,15 +48,16 @@ from bot.core.pacing import PacedPlatform, Pacer
 from bot.core.ports import (
     ChartDrawer,
     ChatPlatform,
+    Grader,
     LearningStore,
     Metrics,
     NoMetrics,
     PlatformError,
+    Searcher,
     Store,
 )
 from bot.core.ratelimit import RateLimiter, slow_down
 from bot.core.registry import Access
-from bot.core.retrieval import ExplainResult
 from bot.core.schedules import ScheduleError
 from bot.core.selection import NothingToAsk
 from bot.core.suggestions import Suggestions
@@ -74,14 +74,6 @@ def _note(reply: Reply) -> None:
     said = _SAID.get()
     if said is not None:
         said.append(reply)
-
-
-class Searcher(Protocol):
-    """What explain needs: the Retriever, or a wrapper that builds it in the background."""
-
-    def search(self, query: str, k: int = 3) -> ExplainResult:
-        """The closest answered items to ``query``."""
-        ...
 
 
 MARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
@@ -146,6 +138,8 @@ class QotdService:
             daily_store = cast(Store, RememberingStore(store, learning, self.items, clock))
         self.commands = REGISTRY
         self.channels = Channels(store, on_schedule_change)
+        self.metrics: Metrics = metrics or NoMetrics()
+        """Where counters and timings go (Prometheus when the HTTP port is enabled)."""
         self.daily = DailySession(
             self.items,
             daily_store,
@@ -153,6 +147,7 @@ class QotdService:
             clock,
             claim_timeout=claim_timeout,
             retry=retry,
+            metrics=self.metrics,
             channels=self.channels,
         )
         self._admins = admins
@@ -160,7 +155,6 @@ class QotdService:
         self.unsent_grace = unsent_grace(inbox_lease)
         """Catch-up leaves an answer stored without feedback this long to the inbox."""
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
-        self.metrics = metrics or NoMetrics()
         self.learning = (
             Learning(self.items, learning, store, scheduled, grader, clock, charts)
             if learning
@@ -173,20 +167,6 @@ class QotdService:
         )
         self.catchup = AnswerCatchUp(store, platform, self._caught_up, clock)
         self.daily.before_reveal = self.catchup.post
-
-    @property
-    def metrics(self) -> Metrics:
-        """Where counters and timings go (Prometheus when the HTTP port is enabled)."""
-        return self._metrics
-
-    @metrics.setter
-    def metrics(self, metrics: Metrics) -> None:
-        self._metrics = metrics
-        self.daily.metrics = metrics
-
-    def set_schedule_listener(self, listener: ScheduleListener | None) -> None:
-        """Who hears about schedule changes (the scheduler), including automatic pauses."""
-        self.channels.listener = listener
 
     # ----- inbound events -------------------------------------------------------------
     async def on_message(self, message: IncomingMessage) -> Outcome:

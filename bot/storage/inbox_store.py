@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import CursorResult, and_, delete, or_, pool, select, update
+from sqlalchemy import CursorResult, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core.model import Delivery
-from bot.storage.engine import make_engine, writer
-from bot.storage.migrate import migrate_engine
+from bot.storage.database import Database, opened
 from bot.storage.sql_store import instance_id
 from bot.storage.tables import InboxRow
 
@@ -22,22 +20,12 @@ from bot.storage.tables import InboxRow
 class SqlInbox:
     """The inbox table; ``UNIQUE(platform, key)`` decides which delivery is the first."""
 
-    def __init__(self, url: str, instance: str = "") -> None:
+    def __init__(self, database: Database | str, instance: str = "") -> None:
+        self.database, self._owns = opened(database)
         self.instance = instance or instance_id()
-        self._engine = make_engine(url)
-        self._writer = writer(self._engine)
-        shared = isinstance(self._engine.pool, pool.StaticPool)
-        self._turn: AbstractContextManager[object] = threading.RLock() if shared else nullcontext()
-        migrate_engine(self._engine)
 
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with (
-            self._turn,
-            Session(self._writer, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
+    def _write(self) -> AbstractContextManager[Session]:
+        return self.database.session(write=True)
 
     def receive_delivery(self, delivery: Delivery, now: datetime, lease: timedelta) -> bool:
         """Insert the delivery claimed by this instance; on a repeat, take it over only if it
@@ -93,7 +81,7 @@ class SqlInbox:
 
     def stored_payload(self, platform: str, key: str) -> str | None:
         """The unfinished delivery's payload, None when it is done or unknown."""
-        with Session(self._engine) as session:
+        with self.database.session() as session:
             return session.scalar(
                 select(InboxRow.payload)
                 .where(InboxRow.platform == platform, InboxRow.key == key)
@@ -147,5 +135,6 @@ class SqlInbox:
             return cast(CursorResult[object], result).rowcount
 
     def close(self) -> None:
-        """Release connections."""
-        self._engine.dispose()
+        """Release connections (of a database this inbox opened itself)."""
+        if self._owns:
+            self.database.close()

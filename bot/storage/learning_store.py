@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, pool, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +18,7 @@ from bot.core.model import (
     UserRef,
 )
 from bot.storage.convert import channel_where
-from bot.storage.engine import make_engine, writer
+from bot.storage.database import Database, opened
 from bot.storage.learning_tables import (
     PracticeCardRow,
     PracticeMemberRow,
@@ -28,7 +26,6 @@ from bot.storage.learning_tables import (
     ThreadNudgeRow,
     WeeklyRecapRow,
 )
-from bot.storage.migrate import migrate_engine
 from bot.storage.tables import AttemptRow, ChannelRow, PostRow
 
 
@@ -81,18 +78,11 @@ def _in_workspace(where: ChannelRef) -> tuple[ColumnElement[bool], ...]:
 class SqlLearningStore:
     """The learning loop's tables in the same database as the core store (migrated to head)."""
 
-    def __init__(self, url: str) -> None:
-        self._engine = make_engine(url)
-        self._writer = writer(self._engine)
-        shared = isinstance(self._engine.pool, pool.StaticPool)
-        self._turn: AbstractContextManager[object] = threading.RLock() if shared else nullcontext()
-        migrate_engine(self._engine)
+    def __init__(self, database: Database | str) -> None:
+        self.database, self._owns = opened(database)
 
-    @contextmanager
-    def _session(self, write: bool = False) -> Iterator[Session]:
-        engine = self._writer if write else self._engine
-        with self._turn, Session(engine, expire_on_commit=False) as session, session.begin():
-            yield session
+    def _session(self, write: bool = False) -> AbstractContextManager[Session]:
+        return self.database.session(write=write)
 
     def _card_row(
         self, session: Session, platform: str, user_id: str, item_id: str
@@ -298,5 +288,6 @@ class SqlLearningStore:
             return True
 
     def close(self) -> None:
-        """Release connections."""
-        self._engine.dispose()
+        """Release connections (of a database this store opened itself)."""
+        if self._owns:
+            self.database.close()

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, CursorResult, delete, desc, or_, pool, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, desc, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,9 +25,8 @@ from bot.storage.convert import (
     post_of,
     schedule_of,
 )
+from bot.storage.database import Database, opened
 from bot.storage.due_store import DueWorkStore
-from bot.storage.engine import make_engine, writer
-from bot.storage.migrate import migrate_engine
 from bot.storage.tables import AttemptRow, ChannelRow, NoticeRow, PostRow, ThreadMarkRow
 
 log = logging.getLogger(__name__)
@@ -47,35 +45,21 @@ class SqlStore(DueWorkStore):
     """Channels, posts and attempts in a SQL database; migrates it to head on construction."""
 
     def __init__(
-        self, url: str, clock: Callable[[], datetime] = _utc_now, instance: str = ""
+        self,
+        database: Database | str,
+        clock: Callable[[], datetime] = _utc_now,
+        instance: str = "",
     ) -> None:
-        self.url = url
+        self.database, self._owns = opened(database)
+        self.url = self.database.url
         self.instance = instance or instance_id()
-        self._engine = make_engine(url)
-        self._writer = writer(self._engine)
         self._clock = clock
-        # An in-memory SQLite database is one shared connection: take turns on it.
-        shared = isinstance(self._engine.pool, pool.StaticPool)
-        self._turn: AbstractContextManager[object] = threading.RLock() if shared else nullcontext()
-        migrate_engine(self._engine)
 
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with (
-            self._turn,
-            Session(self._engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
+    def _read(self) -> AbstractContextManager[Session]:
+        return self.database.session()
 
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with (
-            self._turn,
-            Session(self._writer, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
+    def _write(self) -> AbstractContextManager[Session]:
+        return self.database.session(write=True)
 
     def _channel_row(self, session: Session, channel: ChannelRef) -> ChannelRow | None:
         return session.scalars(select(ChannelRow).where(*channel_where(channel))).first()
@@ -449,5 +433,7 @@ class SqlStore(DueWorkStore):
             session.execute(select(1))
 
     def close(self) -> None:
-        """Release connections."""
-        self._engine.dispose()
+        """Release connections (of a database this store opened itself; a shared one is
+        closed by its owner)."""
+        if self._owns:
+            self.database.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.console import runner as console_runner
 from adapters.console.platform import CONSOLE_CHANNEL
 from adapters.console.session import ConsoleSession, console_member
 from bot import cli
@@ -173,8 +174,8 @@ def test_the_console_embeds_the_bank_without_a_progress_bar(
         asked.update(kwargs)
         raise cli.UserError("stop here")
 
-    monkeypatch.setattr(cli, "_knowledge", knowledge)
+    monkeypatch.setattr("adapters.console.runner.load_knowledge", knowledge)
     monkeypatch.setenv("QOTD_DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
     with pytest.raises(cli.UserError):
-        cli._run_console(cli._settings())
+        console_runner.run(cli._settings())
     assert asked == {"background": True, "progress": False}

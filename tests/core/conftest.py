@@ -3,6 +3,7 @@ with a fake platform and a settable clock."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,12 +80,34 @@ def clock() -> Clock:
     return Clock()
 
 
+def make_service(
+    items: Sequence[Item], knowledge: Knowledge, platform: RecordingPlatform, clock: Clock, db: Path
+) -> QotdService:
+    """The service over ``items`` (what it asks), with the real retriever and grader."""
+    store = SqlStore(f"sqlite:///{db}", clock=clock)
+    store.set_schedule(CHANNEL, Schedule(hour=9, timezone="UTC", weekdays=tuple(range(7))))
+    return QotdService(items, store, platform, knowledge.retriever, knowledge.grader, clock=clock)
+
+
+def lora_items(knowledge: Knowledge) -> list[Item]:
+    """The bank's LoRA vs QLoRA item, alone: a service over it asks nothing else."""
+    return [
+        item
+        for item in knowledge.bank.answered
+        if "qlora" in item.question.lower() and "lora" in item.question.lower()
+    ][:1]
+
+
 @pytest.fixture
 def service(
     knowledge: Knowledge, platform: RecordingPlatform, clock: Clock, tmp_path: Path
 ) -> QotdService:
-    store = SqlStore(f"sqlite:///{tmp_path / 'q.db'}", clock=clock)
-    store.set_schedule(CHANNEL, Schedule(hour=9, timezone="UTC", weekdays=tuple(range(7))))
-    return QotdService(
-        knowledge.bank.items, store, platform, knowledge.retriever, knowledge.grader, clock=clock
-    )
+    return make_service(knowledge.bank.items, knowledge, platform, clock, tmp_path / "q.db")
+
+
+@pytest.fixture
+def lora_service(
+    knowledge: Knowledge, platform: RecordingPlatform, clock: Clock, tmp_path: Path
+) -> QotdService:
+    """A service whose daily question is the LoRA vs QLoRA item."""
+    return make_service(lora_items(knowledge), knowledge, platform, clock, tmp_path / "q.db")

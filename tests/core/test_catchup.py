@@ -30,7 +30,7 @@ def service_on(url: str, platform: ThreadedPlatform, clock: Clock) -> QotdServic
         SqlStore(url),
         platform,
         FakeSearcher(),
-        FakeGrader(),  # type: ignore[arg-type]
+        FakeGrader(),
         clock=clock,
         rate_limit_per_minute=2,
     )

@@ -15,12 +15,8 @@ BOB = UserRef("test", "U-bob", "Bob")
 ADMIN = UserRef("test", "U-admin", "Admin", is_admin=True)
 
 
-async def todays_post(service: QotdService, item_id: str | None = None) -> Post:
-    """Post today's question; with ``item_id``, force that item by filtering the bank."""
-    if item_id:
-        item = service.daily.item(item_id)
-        assert item is not None
-        service.daily._items = [item]
+async def todays_post(service: QotdService) -> Post:
+    """Post today's question (``lora_service`` asks the LoRA vs QLoRA item)."""
     post, _ = await service.daily.post_today(CHANNEL)
     assert post is not None and post.message is not None
     return post
@@ -45,9 +41,10 @@ def lora_item(knowledge: Knowledge) -> str:
 
 
 async def test_answer_in_thread_gets_a_reaction_and_private_key_point_feedback(
-    service: QotdService, platform: RecordingPlatform, knowledge: Knowledge
+    lora_service: QotdService, platform: RecordingPlatform, knowledge: Knowledge
 ) -> None:
-    post = await todays_post(service, lora_item(knowledge))
+    service = lora_service
+    post = await todays_post(service)
     await service.on_message(
         answer(
             post,
@@ -77,9 +74,10 @@ async def test_chatter_in_the_thread_is_not_graded(
 
 
 async def test_pasted_reference_answer_is_flagged_and_earns_nothing(
-    service: QotdService, platform: RecordingPlatform, knowledge: Knowledge
+    lora_service: QotdService, platform: RecordingPlatform, knowledge: Knowledge
 ) -> None:
-    post = await todays_post(service, lora_item(knowledge))
+    service = lora_service
+    post = await todays_post(service)
     item = knowledge.bank.by_id[post.item_id]
     await service.on_message(answer(post, BOB, item.answer))
     [feedback] = platform.of("private")
@@ -89,9 +87,10 @@ async def test_pasted_reference_answer_is_flagged_and_earns_nothing(
 
 
 async def test_huge_answer_is_graded_on_its_start_and_stored_whole(
-    service: QotdService, platform: RecordingPlatform, knowledge: Knowledge
+    lora_service: QotdService, platform: RecordingPlatform, knowledge: Knowledge
 ) -> None:
-    post = await todays_post(service, lora_item(knowledge))
+    service = lora_service
+    post = await todays_post(service)
     text = "LoRA trains low-rank adapter matrices while the base weights stay frozen. " * 1400
     assert len(text) > 100_000
     await service.on_message(answer(post, ADA, text))
@@ -149,9 +148,10 @@ async def test_bad_timezone_is_a_clear_message_and_changes_nothing(service: Qotd
 
 
 async def test_reveal_wrap_up_names_the_points_nobody_covered(
-    service: QotdService, platform: RecordingPlatform, clock: Clock, knowledge: Knowledge
+    lora_service: QotdService, platform: RecordingPlatform, clock: Clock, knowledge: Knowledge
 ) -> None:
-    post = await todays_post(service, lora_item(knowledge))
+    service = lora_service
+    post = await todays_post(service)
     await service.on_message(answer(post, ADA, "QLoRA quantizes the base model to 4-bit."))
     clock.now += timedelta(hours=9)
     assert await service.run_reveals() == 1
@@ -162,9 +162,10 @@ async def test_reveal_wrap_up_names_the_points_nobody_covered(
 
 
 async def test_stats_and_leaderboard_reflect_answers(
-    service: QotdService, knowledge: Knowledge
+    lora_service: QotdService, knowledge: Knowledge
 ) -> None:
-    post = await todays_post(service, lora_item(knowledge))
+    service = lora_service
+    post = await todays_post(service)
     await service.on_message(
         answer(post, ADA, "LoRA trains low-rank matrices; QLoRA adds 4-bit quantization.")
     )

@@ -21,20 +21,17 @@ RIGHT = (
 
 
 async def feedback_for(service: QotdService, platform: RecordingPlatform, text: str) -> str:
-    post = await todays_post(service, lora_item_of(service))
+    post = await todays_post(service)
     await service.on_message(answer(post, ADA, text))
     reply = platform.of("private")[-1].reply
     assert reply is not None
     return reply.text
 
 
-def lora_item_of(service: QotdService) -> str:
-    return next(i.id for i in service.daily._items if "QLoRA" in i.question)
-
-
 async def test_swapped_roles_are_shown_as_contradicted_with_the_members_words(
-    service: QotdService, platform: RecordingPlatform, knowledge: Knowledge
+    lora_service: QotdService, platform: RecordingPlatform, knowledge: Knowledge
 ) -> None:
+    service = lora_service
     lora_item(knowledge)
     text = await feedback_for(service, platform, SWAPPED)
     assert "**Contradicted**" in text
@@ -44,8 +41,9 @@ async def test_swapped_roles_are_shown_as_contradicted_with_the_members_words(
 
 
 async def test_denied_key_point_is_contradicted_and_scores_nothing(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(
         service, platform, "QLoRA doesn't involve any quantization, it's LoRA with a new optimizer."
     )
@@ -53,8 +51,9 @@ async def test_denied_key_point_is_contradicted_and_scores_nothing(
 
 
 async def test_wrong_number_is_contradicted(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(
         service, platform, "QLoRA quantizes the frozen base model to 8 bits before adding adapters."
     )
@@ -62,8 +61,9 @@ async def test_wrong_number_is_contradicted(
 
 
 async def test_right_answer_is_credited_with_the_members_own_sentence(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(service, platform, RIGHT)
     assert "✅ LoRA adds trainable low-rank matrices" in text
     assert "(you said “LoRA freezes the pretrained weights" in text
@@ -71,9 +71,10 @@ async def test_right_answer_is_credited_with_the_members_own_sentence(
 
 
 async def test_question_echoed_back_earns_nothing_and_says_why(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
-    post = await todays_post(service, lora_item_of(service))
+    service = lora_service
+    post = await todays_post(service)
     item = service.daily.item(post.item_id)
     assert item is not None
     await service.on_message(answer(post, BOB, item.question))
@@ -84,8 +85,9 @@ async def test_question_echoed_back_earns_nothing_and_says_why(
 
 
 async def test_bare_list_of_terms_earns_nothing(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(
         service, platform, "LoRA, QLoRA, low-rank, adapters, 4-bit, quantization, memory"
     )
@@ -93,9 +95,10 @@ async def test_bare_list_of_terms_earns_nothing(
 
 
 async def test_only_the_first_graded_answer_counts_for_points(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
-    post = await todays_post(service, lora_item_of(service))
+    service = lora_service
+    post = await todays_post(service)
     await service.on_message(answer(post, ADA, "LoRA trains small low-rank matrices.", 1))
     first = service.store.attempts_for_post(post.id)[0].score
     await service.on_message(answer(post, ADA, RIGHT, 2))
@@ -106,9 +109,10 @@ async def test_only_the_first_graded_answer_counts_for_points(
 
 
 async def test_reveal_names_the_threads_misconceptions(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
-    post = await todays_post(service, lora_item_of(service))
+    service = lora_service
+    post = await todays_post(service)
     await service.on_message(answer(post, BOB, SWAPPED))
     await service.on_text_command(CHANNEL, ADMIN, "/reveal")
     [reveal] = platform.of("thread")
@@ -122,8 +126,9 @@ async def test_reveal_names_the_threads_misconceptions(
 
 
 async def test_reversed_direction_is_contradicted(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(
         service, platform, "LoRA saves compute but it needs much more memory than full fine-tuning."
     )
@@ -132,8 +137,9 @@ async def test_reversed_direction_is_contradicted(
 
 
 async def test_question_asked_back_in_other_words_earns_nothing(
-    service: QotdService, platform: RecordingPlatform
+    lora_service: QotdService, platform: RecordingPlatform
 ) -> None:
+    service = lora_service
     text = await feedback_for(
         service, platform, "So what distinguishes LoRA and QLoRA when you fine-tune an LLM?"
     )

@@ -569,7 +569,8 @@ async def running_bot(
     finally:
         await client.close()
         await asyncio.gather(task, return_exceptions=True)
-        client.qotd.service.store.close()
+        if client.qotd_app is not None:
+            client.qotd_app.close()
         discord.http.Route.BASE = DISCORD_API
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
 

@@ -11,8 +11,9 @@ import pytest
 from bot.app import Knowledge
 from bot.core.model import CommandInvocation, UserRef
 from bot.core.replies import CAUGHT_UP
+from tests.conftest import asking_lora
 from tests.discord.fake_discord import ADMIN_ID, BOT_ID, Bot, FakeDiscord, fake_discord, running_bot
-from tests.discord.test_discord_flow import CHANNEL, GOOD_ANSWER, lora_item, post_daily
+from tests.discord.test_discord_flow import CHANNEL, GOOD_ANSWER, post_daily
 
 DM = "/channels/500000000000000001/messages"
 OTHER_BOT_ID = 900000000000000002
@@ -47,11 +48,11 @@ async def test_an_answer_posted_while_the_bot_is_down_is_graded_after_it_is_back
     knowledge: Knowledge, database: str
 ) -> None:
     async with fake_discord() as fake:
-        async with running_bot(fake, knowledge, database) as bot:
-            question = await post_daily(bot, lora_item(knowledge))
+        async with running_bot(fake, asking_lora(knowledge), database) as bot:
+            question = await post_daily(bot)
         answer = fake.member_message(question["id"], GOOD_ANSWER)
 
-        async with running_bot(fake, knowledge, database) as bot:
+        async with running_bot(fake, asking_lora(knowledge), database) as bot:
             await bot.until(lambda: feedback(fake))
 
             [dm] = feedback(fake)
@@ -67,11 +68,11 @@ async def test_the_reveal_wrap_up_counts_the_caught_up_answer(
     knowledge: Knowledge, database: str
 ) -> None:
     async with fake_discord() as fake:
-        async with running_bot(fake, knowledge, database) as bot:
-            question = await post_daily(bot, lora_item(knowledge))
+        async with running_bot(fake, asking_lora(knowledge), database) as bot:
+            question = await post_daily(bot)
         fake.member_message(question["id"], GOOD_ANSWER)
 
-        async with running_bot(fake, knowledge, database) as bot:
+        async with running_bot(fake, asking_lora(knowledge), database) as bot:
             admin = UserRef("discord", str(ADMIN_ID), "Admin", is_admin=True)
             reply = await bot.client.qotd.service.on_command(
                 CommandInvocation(CHANNEL, admin, "reveal")
@@ -89,8 +90,11 @@ async def test_the_reveal_wrap_up_counts_the_caught_up_answer(
 async def test_a_dropped_gateway_connection_is_caught_up_on_resume(
     knowledge: Knowledge, database: str
 ) -> None:
-    async with fake_discord() as fake, running_bot(fake, knowledge, database) as bot:
-        question = await post_daily(bot, lora_item(knowledge))
+    async with (
+        fake_discord() as fake,
+        running_bot(fake, asking_lora(knowledge), database) as bot,
+    ):
+        question = await post_daily(bot)
         fake.member_message(question["id"], GOOD_ANSWER)  # never pushed over the gateway
         fake.member_message(question["id"], "Daily reminder!", user_id=OTHER_BOT_ID, bot=True)
 
@@ -104,8 +108,11 @@ async def test_a_dropped_gateway_connection_is_caught_up_on_resume(
 async def test_a_new_session_after_a_drop_is_caught_up_too(
     knowledge: Knowledge, database: str
 ) -> None:
-    async with fake_discord() as fake, running_bot(fake, knowledge, database) as bot:
-        question = await post_daily(bot, lora_item(knowledge))
+    async with (
+        fake_discord() as fake,
+        running_bot(fake, asking_lora(knowledge), database) as bot,
+    ):
+        question = await post_daily(bot)
         fake.member_message(question["id"], GOOD_ANSWER)
         fake.resumable = False
 
@@ -118,8 +125,11 @@ async def test_a_new_session_after_a_drop_is_caught_up_too(
 async def test_an_answer_graded_live_is_not_graded_again_after_a_reconnect(
     knowledge: Knowledge, database: str
 ) -> None:
-    async with fake_discord() as fake, running_bot(fake, knowledge, database) as bot:
-        question = await post_daily(bot, lora_item(knowledge))
+    async with (
+        fake_discord() as fake,
+        running_bot(fake, asking_lora(knowledge), database) as bot,
+    ):
+        question = await post_daily(bot)
         await bot.say(question["id"], GOOD_ANSWER)
         await bot.until(lambda: feedback(fake))
         reads = len(history_reads(fake, question["id"]))
@@ -135,12 +145,12 @@ async def test_the_bots_own_and_other_bots_messages_are_not_graded(
     knowledge: Knowledge, database: str
 ) -> None:
     async with fake_discord() as fake:
-        async with running_bot(fake, knowledge, database) as bot:
-            question = await post_daily(bot, lora_item(knowledge))
+        async with running_bot(fake, asking_lora(knowledge), database) as bot:
+            question = await post_daily(bot)
         fake.member_message(question["id"], GOOD_ANSWER, user_id=OTHER_BOT_ID, bot=True)
         fake.member_message(question["id"], GOOD_ANSWER, user_id=BOT_ID, bot=True)
 
-        async with running_bot(fake, knowledge, database) as bot:
+        async with running_bot(fake, asking_lora(knowledge), database) as bot:
             await bot.until(lambda: history_reads(fake, question["id"]))
             assert await caught_up(bot) == 0
             assert not feedback(fake) and not reactions(fake)

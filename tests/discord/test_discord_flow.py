@@ -13,6 +13,7 @@ from adapters.discord.refs import channel_ref
 from bot.app import Knowledge
 from bot.core.daily import question_key
 from bot.core.model import Schedule
+from tests.conftest import asking_lora
 from tests.discord.fake_discord import (
     ADMIN_ID,
     ADMIN_PERMISSIONS,
@@ -48,14 +49,10 @@ def lora_item(knowledge: Knowledge) -> str:
     raise AssertionError("the bank has no LoRA vs QLoRA item")
 
 
-async def post_daily(bot: Bot, item_id: str | None = None) -> dict[str, Any]:
+async def post_daily(bot: Bot) -> dict[str, Any]:
     """Run the channel's scheduled slot; return the question message as the fake stored it."""
     service = bot.client.qotd.service
     service.store.set_schedule(CHANNEL, ALWAYS_DUE)
-    if item_id:
-        item = service.daily.item(item_id)
-        assert item is not None
-        service.daily._items = [item]
     await service.run_daily(CHANNEL)
     return next(
         m
@@ -75,8 +72,11 @@ def interaction_bodies(fake: FakeDiscord) -> list[dict[str, Any]]:
 async def test_daily_post_is_an_embed_with_persistent_buttons_and_a_thread_pinging_nobody(
     knowledge: Knowledge, database: str
 ) -> None:
-    async with fake_discord() as fake, running_bot(fake, knowledge, database) as bot:
-        question = await post_daily(bot, lora_item(knowledge))
+    async with (
+        fake_discord() as fake,
+        running_bot(fake, asking_lora(knowledge), database) as bot,
+    ):
+        question = await post_daily(bot)
         item = knowledge.bank.by_id[lora_item(knowledge)]
         [posted] = fake.at("POST", f"/channels/{CHANNEL_ID}/messages")
         [embed] = posted.body["embeds"]
@@ -102,8 +102,11 @@ async def test_daily_post_is_an_embed_with_persistent_buttons_and_a_thread_pingi
 async def test_answer_in_the_thread_gets_a_check_reaction_and_feedback_by_dm(
     knowledge: Knowledge, database: str
 ) -> None:
-    async with fake_discord() as fake, running_bot(fake, knowledge, database) as bot:
-        question = await post_daily(bot, lora_item(knowledge))
+    async with (
+        fake_discord() as fake,
+        running_bot(fake, asking_lora(knowledge), database) as bot,
+    ):
+        question = await post_daily(bot)
         answer_id = await bot.say(question["id"], GOOD_ANSWER)
         await bot.until(
             lambda: any(m["channel_id"].startswith("5") for m in fake.messages.values())
@@ -119,9 +122,12 @@ async def test_answer_in_the_thread_gets_a_check_reaction_and_feedback_by_dm(
 async def test_feedback_falls_back_to_a_note_in_the_thread_when_dms_are_closed(
     knowledge: Knowledge, database: str
 ) -> None:
-    async with fake_discord() as fake, running_bot(fake, knowledge, database) as bot:
+    async with (
+        fake_discord() as fake,
+        running_bot(fake, asking_lora(knowledge), database) as bot,
+    ):
         fake.dms_closed = True
-        question = await post_daily(bot, lora_item(knowledge))
+        question = await post_daily(bot)
         await bot.say(question["id"], GOOD_ANSWER)
         thread_path = f"/channels/{question['id']}/messages"
         await bot.until(lambda: fake.at("POST", thread_path))
@@ -160,10 +166,10 @@ async def test_buttons_of_an_old_post_work_after_a_restart(
     knowledge: Knowledge, database: str
 ) -> None:
     async with fake_discord() as fake:
-        async with running_bot(fake, knowledge, database) as bot:
-            question = await post_daily(bot, lora_item(knowledge))
+        async with running_bot(fake, asking_lora(knowledge), database) as bot:
+            question = await post_daily(bot)
         fake.calls.clear()
-        async with running_bot(fake, knowledge, database) as restarted:
+        async with running_bot(fake, asking_lora(knowledge), database) as restarted:
             await restarted.click(f"qotd:explain_related:{lora_item(knowledge)}", question)
             await restarted.until(lambda: interaction_bodies(fake))
             [response] = interaction_bodies(fake)
@@ -217,9 +223,16 @@ async def test_everyone_in_member_text_pings_nobody(knowledge: Knowledge, databa
         question = await post_daily(bot)
         await bot.say(question["id"], "@everyone explain @everyone quantization <@&1> please")
         await bot.slash("qotd", "explain", [{"name": "topic", "type": 3, "value": "@here lora"}])
-        await bot.until(lambda: interaction_bodies(fake) and len(fake.messages) >= 2)
-        sent = [c.body for c in fake.calls if c.method == "POST" and c.path.endswith("/messages")]
-        sent += [b["data"] for b in interaction_bodies(fake)]
+
+        def sent_now() -> list[Any]:
+            calls = fake.calls
+            sent = [c.body for c in calls if c.method == "POST" and c.path.endswith("/messages")]
+            return sent + [b["data"] for b in interaction_bodies(fake)]
+
+        # the question, the reply to the member's message and the slash command's answer
+        # (the member's own message is in fake.messages at once: wait for the bot's sends)
+        await bot.until(lambda: len(sent_now()) >= 3)
+        sent = sent_now()
         assert len(sent) >= 3
         for body in sent:
             assert body["allowed_mentions"] == NO_PINGS

@@ -11,6 +11,7 @@ import pytest
 from adapters.discord.refs import channel_ref
 from bot.app import Knowledge
 from bot.core.model import Reply
+from tests.conftest import asking_lora
 from tests.discord.fake_discord import (
     ADMIN_ID,
     ADMIN_PERMISSIONS,
@@ -23,7 +24,7 @@ from tests.discord.fake_discord import (
     fake_discord,
     running_bot,
 )
-from tests.discord.test_discord_flow import GOOD_ANSWER, lora_item, post_daily
+from tests.discord.test_discord_flow import GOOD_ANSWER, post_daily
 
 CHANNEL = channel_ref(CHANNEL_ID, GUILD_ID)
 MODAL = 9
@@ -110,8 +111,11 @@ async def test_suggest_opens_a_modal_and_the_queue_rejects_with_a_reason_from_a_
 async def test_stats_chart_comes_as_a_file_and_channel_stats_are_shown(
     knowledge: Knowledge, database: str
 ) -> None:
-    async with fake_discord() as fake, running_bot(fake, knowledge, database) as bot:
-        question = await post_daily(bot, lora_item(knowledge))
+    async with (
+        fake_discord() as fake,
+        running_bot(fake, asking_lora(knowledge), database) as bot,
+    ):
+        question = await post_daily(bot)
         await bot.say(question["id"], GOOD_ANSWER)
         await bot.until(lambda: fake.at("POST", "/channels/500000000000000001/messages"))
         await bot.slash("qotd", "stats", [{"name": "view", "type": 3, "value": "chart"}])

@@ -78,7 +78,7 @@ def make_console(db: Path, items: Sequence[Item] | None = None, grader: object =
         store,
         platform,
         NoRetriever(),
-        grader or KeywordGrader(),  # type: ignore[arg-type]
+        grader or KeywordGrader(),
         learning=learning,
         charts=progress_chart,
         rate_limit_per_minute=0,

@@ -16,6 +16,7 @@ import pytest
 from adapters.console.session import ConsoleSession
 from bot.app import Knowledge
 from bot.core.model import UserRef
+from tests.conftest import asking_lora
 from tests.discord.fake_discord import (
     ADMIN_ID,
     ADMIN_PERMISSIONS,
@@ -23,7 +24,7 @@ from tests.discord.fake_discord import (
     fake_discord,
     running_bot,
 )
-from tests.discord.test_discord_flow import GOOD_ANSWER, lora_item
+from tests.discord.test_discord_flow import GOOD_ANSWER
 from tests.learning.conftest import Console, make_console
 from tests.learning.test_slack_learning import slack  # noqa: F401  (the Slack fixture)
 from tests.slack.conftest import ADA, ADMIN, GENERAL, Harness
@@ -112,10 +113,8 @@ async def test_the_discord_session(knowledge: Knowledge, tmp_path: Any) -> None:
 
     async with (
         fake_discord() as fake,
-        running_bot(fake, knowledge, f"sqlite:///{tmp_path / 'd.db'}") as bot,
+        running_bot(fake, asking_lora(knowledge), f"sqlite:///{tmp_path / 'd.db'}") as bot,
     ):
-        service = bot.client.qotd.service
-        service.daily._items = [service.daily.item(lora_item(knowledge))]
 
         def seen_now() -> int:
             return len(fake.responses())

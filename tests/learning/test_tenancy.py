@@ -39,7 +39,7 @@ class Bot:
             self.store,
             self.platform,
             NoRetriever(),
-            KeywordGrader(),  # type: ignore[arg-type]
+            KeywordGrader(),
             learning=self.learning,
             rate_limit_per_minute=0,
         )

@@ -1,4 +1,5 @@
-"""A test-only qotd process: the real service, store and scheduler; no model, no chat server.
+"""A test-only qotd process: the real app (``bootstrap``), store and scheduler; no model, no chat
+server.
 
 ``python -m tests.reliability.botproc post DB_URL RECORDER_URL NAME`` runs the scheduler and
 posts due questions to the HTTP recorder of the multi-instance test, once a line arrives on
@@ -17,6 +18,8 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from bot.app import App, Knowledge, bootstrap
+from bot.content.bank import Bank
 from bot.core.daily import RetryPolicy
 from bot.core.model import (
     ChannelRef,
@@ -28,10 +31,9 @@ from bot.core.model import (
     UserRef,
 )
 from bot.core.retrieval import ExplainResult
-from bot.core.service import QotdService
-from bot.scheduling import DailyScheduler
-from bot.storage.sql_store import SqlStore
+from bot.settings import Settings
 from tests.core.items import small_bank
+from tests.fakes.hash_embedder import HashEmbedder
 
 CLAIM_TIMEOUT = timedelta(seconds=2)
 TICK_SECONDS = 0.5
@@ -105,27 +107,34 @@ class RecorderPlatform:
         return None
 
 
-def build(db_url: str, name: str, platform: Any) -> QotdService:
-    """The service as bootstrap builds it, with the small bank and no model."""
-    return QotdService(
-        small_bank(12),
-        SqlStore(db_url, instance=name),
+def fake_knowledge(items: Sequence[Item] | None = None) -> Knowledge:
+    """The small bank (or ``items``) with a fake searcher and grader: no model."""
+    return Knowledge(
+        Bank(tuple(items or small_bank(12))), HashEmbedder(), FakeSearcher(), FakeGrader(), 0.0
+    )
+
+
+def build(db_url: str, name: str, platform: Any) -> App:
+    """The app as the runners build it (``bootstrap``), with the small bank and no model."""
+    settings = Settings(
+        _env_file=None, database_url=db_url, instance_id=name, rate_limit_per_minute=0
+    )
+    return bootstrap(
+        settings,
         platform,
-        FakeSearcher(),
-        FakeGrader(),  # type: ignore[arg-type]
-        rate_limit_per_minute=0,
+        fake_knowledge(),
+        tick_seconds=TICK_SECONDS,
         claim_timeout=CLAIM_TIMEOUT,
         retry=RetryPolicy(attempts=2, base_seconds=0.05),
     )
 
 
 async def run_poster(db_url: str, recorder: str, name: str) -> None:
-    service = build(db_url, name, RecorderPlatform(recorder, name))
+    app = build(db_url, name, RecorderPlatform(recorder, name))
     print("READY", flush=True)
     await asyncio.to_thread(sys.stdin.readline)  # "GO": every instance starts at once
-    scheduler = DailyScheduler(service, tick_seconds=TICK_SECONDS)
-    scheduler.start()
-    await service.catch_up_missed()
+    await app.start()
+    await app.service.catch_up_missed()
     await asyncio.Event().wait()
 
 
@@ -142,7 +151,7 @@ def message_of(data: dict[str, Any]) -> IncomingMessage:
 
 
 async def run_answers(db_url: str, name: str) -> None:
-    service = build(db_url, name, RecorderPlatform("http://127.0.0.1:9", name))
+    service = build(db_url, name, RecorderPlatform("http://127.0.0.1:9", name)).service
 
     async def event(request: web.Request) -> web.Response:
         await service.on_message(message_of(await request.json()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.core.model import ChannelRef, MessageRef, Post, Schedule, UserRef
 from bot.core.service import QotdService
@@ -27,10 +28,16 @@ class Clock:
 
 
 def make_service(
-    tmp_path: Path, *, rate_limit: int = 10, clock: Clock | None = None
+    tmp_path: Path,
+    *,
+    rate_limit: int = 10,
+    clock: Clock | None = None,
+    platform: RecordingPlatform | None = None,
+    **options: Any,
 ) -> tuple[QotdService, RecordingPlatform]:
-    """The service as adapters drive it, without the embedding model."""
-    platform = RecordingPlatform()
+    """The service as adapters drive it, without the embedding model (a fake searcher and
+    grader through their ports); ``options`` are more ``QotdService`` options."""
+    platform = platform or RecordingPlatform()
     store = SqlStore(f"sqlite:///{tmp_path / 'qotd.db'}")
     store.set_schedule(CHANNEL, Schedule(hour=9, weekdays=tuple(range(7))))
     service = QotdService(
@@ -38,9 +45,10 @@ def make_service(
         store,
         platform,
         FakeSearcher(),
-        FakeGrader(),  # type: ignore[arg-type]
+        FakeGrader(),
         clock=clock or Clock(),
         rate_limit_per_minute=rate_limit,
+        **options,
     )
     return service, platform
 

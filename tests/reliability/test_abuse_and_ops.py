@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
+from bot.app import bootstrap
 from bot.core.model import CommandInvocation, IncomingMessage, MessageRef
 from bot.core.ports import PlatformError
-from bot.http_service import bound_port, serve_ops, start_http
+from bot.http_service import bound_port, start_http
 from bot.metrics import PrometheusMetrics
 from bot.settings import Settings
 from bot.storage.sql_store import SqlStore
+from tests.reliability.botproc import fake_knowledge
 from tests.reliability.fakes import ADA, ADMIN, CHANNEL, Clock, make_service, posted_question
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -54,10 +56,11 @@ async def test_answers_over_the_limit_are_not_graded_and_the_member_is_told(
 async def test_a_paused_channel_is_reported_once_to_the_next_admin_command(
     tmp_path: Path,
 ) -> None:
-    service, platform = make_service(tmp_path)
-    platform.post_question = _refuse  # type: ignore[method-assign]
     paused: list[object] = []
-    service.set_schedule_listener(lambda channel, schedule: paused.append(schedule.paused))
+    service, platform = make_service(
+        tmp_path, on_schedule_change=lambda channel, schedule: paused.append(schedule.paused)
+    )
+    platform.post_question = _refuse  # type: ignore[method-assign]
     reply = await service.on_command(CommandInvocation(CHANNEL, ADMIN, "today"))
     assert "could not post here (not_in_channel)" in reply.text
     assert "/schedule resume" in reply.text and paused == [True]
@@ -90,8 +93,14 @@ async def test_secrets_never_reach_the_logs(
     settings = Settings(_env_file=None)
     assert settings.slack_bot_token is not None
     assert settings.slack_bot_token.get_secret_value() == secrets["SLACK_BOT_TOKEN"]
-    service, _ = make_service(tmp_path)
-    await serve_ops(settings.model_copy(update={"http_port": None}), service)
+    service, platform = make_service(tmp_path)
+    # the store is open already: the settings' database (down) is only logged
+    app = bootstrap(
+        settings.model_copy(update={"http_port": None}), platform, fake_knowledge(),
+        store=service.store,
+    )  # fmt: skip
+    await app.start()  # logs the settings, as every runner does at start-up
+    await app.stop()
     logging.getLogger("bot.app").info("settings: %s", settings)
     with pytest.raises(Exception) as failure:
         SqlStore(url)  # the database is down: the error is logged as it would be at start-up
@@ -104,9 +113,8 @@ async def test_secrets_never_reach_the_logs(
 
 
 async def test_healthz_and_metrics_report_the_service(tmp_path: Path) -> None:
-    service, _ = make_service(tmp_path)
     metrics = PrometheusMetrics()
-    service.metrics = metrics
+    service, _ = make_service(tmp_path, metrics=metrics)
     await posted_question(service)
     await service.on_command(CommandInvocation(CHANNEL, ADA, "explain", "lora"))
     metrics.error("platform_transient")

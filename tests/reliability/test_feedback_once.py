@@ -41,9 +41,8 @@ def answer(thread: MessageRef, ts: str = "m-ada") -> IncomingMessage:
 async def test_answer_stored_without_feedback_gets_it_once_when_processed_again(
     tmp_path: Path,
 ) -> None:
-    service, _ = make_service(tmp_path)
     platform = FailingFeedback(failures=1)
-    service.platform = platform
+    service, _ = make_service(tmp_path, platform=platform)
     post = await posted_question(service)
     thread = thread_of(post)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bot.core.daily import RetryPolicy
 from bot.core.model import ChannelRef, Schedule
 from bot.storage.inbox_store import SqlInbox
 from bot.storage.sql_store import SqlStore
+from tests.conftest import asking_lora
 from tests.slack.fake_slack import SECRET, TEAM, FakeSlack, Signer
 
 GENERAL = ChannelRef("slack", TEAM, "C0GENERAL")
@@ -63,7 +65,7 @@ def make_bot(
         web_client("xoxb-test-token", f"{fake.url}api/"),
         knowledge,
         store,
-        SqlInbox(f"sqlite:///{db}"),
+        SqlInbox(store.database),  # one database
         signing_secret=SECRET,
         process_before_response=process_before_response,
         retry=RetryPolicy(attempts=2, base_seconds=0.01),
@@ -71,9 +73,10 @@ def make_bot(
     )
 
 
-@pytest.fixture
-async def harness(fake: FakeSlack, knowledge: Knowledge, tmp_path: Path) -> AsyncIterator[Harness]:
-    bot = make_bot(fake, knowledge, tmp_path / "q.db")
+@asynccontextmanager
+async def serving(fake: FakeSlack, knowledge: Knowledge, db: Path) -> AsyncIterator[Harness]:
+    """The bot of ``make_bot`` served on 127.0.0.1, with a signer posting to it."""
+    bot = make_bot(fake, knowledge, db)
     runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -81,4 +84,19 @@ async def harness(fake: FakeSlack, knowledge: Knowledge, tmp_path: Path) -> Asyn
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     yield Harness(fake, bot, Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}"))
     await runner.cleanup()
-    bot.service.store.close()
+    bot.qotd_app.close()
+
+
+@pytest.fixture
+async def harness(fake: FakeSlack, knowledge: Knowledge, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with serving(fake, knowledge, tmp_path / "q.db") as made:
+        yield made
+
+
+@pytest.fixture
+async def lora_harness(
+    fake: FakeSlack, knowledge: Knowledge, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    """A harness whose daily question is the LoRA vs QLoRA item."""
+    async with serving(fake, asking_lora(knowledge), tmp_path / "q.db") as made:
+        yield made

@@ -16,19 +16,17 @@ from adapters.slack.runner import serve_socket_mode
 from bot.app import Knowledge
 from bot.core.model import CommandInvocation, UserRef
 from bot.core.replies import CAUGHT_UP
+from tests.conftest import asking_lora
 from tests.slack.conftest import ADA, ADMIN, BOB, GENERAL, Harness, make_bot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
-from tests.slack.test_http_flow import LORA_ANSWER, lora_item, texts, thread_reply
+from tests.slack.test_http_flow import LORA_ANSWER, texts, thread_reply
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def started(fake: FakeSlack, knowledge: Knowledge, db: Path) -> SlackBot:
     """A bot process started (scheduler, missed posts, answer catch-up), asking LoRA."""
-    bot = make_bot(fake, knowledge, db, process_before_response=False)
-    item = bot.service.daily.item(lora_item(knowledge))
-    assert item is not None
-    bot.service.daily._items = [item]
+    bot = make_bot(fake, asking_lora(knowledge), db, process_before_response=False)
     await bot.start()
     return bot
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.app import Knowledge
+from tests.conftest import lora_item
 from tests.slack.conftest import ADA, ADMIN, BOB, GENERAL, Harness
 from tests.slack.fake_slack import BOT_USER, Canned
 
@@ -19,13 +20,6 @@ LORA_ANSWER = (
     "layers, so fine-tuning needs little memory. QLoRA additionally quantizes the frozen base "
     "model to 4-bit so even very large models fit on a single GPU."
 )
-
-
-def lora_item(knowledge: Knowledge) -> str:
-    for item in knowledge.bank.answered:
-        if "qlora" in item.question.lower() and "lora" in item.question.lower():
-            return item.id
-    raise AssertionError("the bank has no LoRA vs QLoRA item")
 
 
 def texts(body: dict[str, Any]) -> str:
@@ -49,12 +43,8 @@ def texts(body: dict[str, Any]) -> str:
     return "\n".join(found)
 
 
-async def post_question(h: Harness, item_id: str | None = None) -> str:
-    """Run the daily slot of #general; returns the question message's ts."""
-    if item_id:
-        item = h.bot.service.daily.item(item_id)
-        assert item is not None
-        h.bot.service.daily._items = [item]
+async def post_question(h: Harness) -> str:
+    """Run the daily slot of #general (``lora_harness`` asks LoRA); returns the question's ts."""
     await h.bot.service.run_daily(GENERAL)
     post = h.bot.service.store.latest_post(GENERAL)
     assert post is not None and post.message is not None
@@ -102,9 +92,10 @@ async def test_daily_question_is_a_block_kit_post_whose_thread_gets_the_reveal(
 
 
 async def test_answer_in_the_thread_gets_a_reaction_and_ephemeral_key_point_feedback(
-    harness: Harness, knowledge: Knowledge
+    lora_harness: Harness, knowledge: Knowledge
 ) -> None:
-    question_ts = await post_question(harness, lora_item(knowledge))
+    harness = lora_harness
+    question_ts = await post_question(harness)
     event = thread_reply(ADA, LORA_ANSWER, "1764000001.000200", question_ts)
     status, _ = await harness.slack.event(event, "Ev-answer-1")
     assert status == 200
@@ -166,8 +157,9 @@ async def test_slash_explain_with_share_is_posted_in_the_channel(harness: Harnes
     assert answer["response_type"] == "in_channel"
 
 
-async def test_retried_event_is_processed_once(harness: Harness, knowledge: Knowledge) -> None:
-    question_ts = await post_question(harness, lora_item(knowledge))
+async def test_retried_event_is_processed_once(lora_harness: Harness, knowledge: Knowledge) -> None:
+    harness = lora_harness
+    question_ts = await post_question(harness)
     event = thread_reply(ADA, LORA_ANSWER, "1764000004.000100", question_ts)
     await harness.slack.event(event, "Ev-retried")
     status, _ = await harness.slack.event(
@@ -237,9 +229,10 @@ async def test_channel_mention_in_member_text_never_pings(harness: Harness) -> N
 
 
 async def test_bot_messages_edits_and_joins_are_ignored(
-    harness: Harness, knowledge: Knowledge
+    lora_harness: Harness, knowledge: Knowledge
 ) -> None:
-    question_ts = await post_question(harness, lora_item(knowledge))
+    harness = lora_harness
+    question_ts = await post_question(harness)
     events = [
         thread_reply("U0OTHERBOT", LORA_ANSWER, "1764000006.1", question_ts, bot_id="B0OTHER"),
         thread_reply(ADA, LORA_ANSWER, "1764000006.2", question_ts, subtype="message_changed"),
@@ -252,10 +245,11 @@ async def test_bot_messages_edits_and_joins_are_ignored(
 
 
 async def test_button_explain_related_answers_the_clicker_privately(
-    harness: Harness, knowledge: Knowledge
+    lora_harness: Harness, knowledge: Knowledge
 ) -> None:
+    harness = lora_harness
     item_id = lora_item(knowledge)
-    question_ts = await post_question(harness, item_id)
+    question_ts = await post_question(harness)
     await harness.slack.click(
         "explain_related", item_id, BOB, GENERAL.channel, question_ts, harness.response_url()
     )
@@ -273,8 +267,9 @@ async def test_non_admin_clicking_skip_is_refused(harness: Harness) -> None:
     assert len(harness.fake.called("chat.postMessage")) == 1
 
 
-async def test_slack_server_error_is_retried(harness: Harness, knowledge: Knowledge) -> None:
-    question_ts = await post_question(harness, lora_item(knowledge))
+async def test_slack_server_error_is_retried(lora_harness: Harness, knowledge: Knowledge) -> None:
+    harness = lora_harness
+    question_ts = await post_question(harness)
     harness.fake.fail_next("reactions.add", Canned(503, {"ok": False, "error": "fatal_error"}))
     await harness.slack.event(
         thread_reply(ADA, LORA_ANSWER, "1764000030.000100", question_ts), "Ev-5xx"

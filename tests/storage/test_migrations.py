@@ -57,7 +57,7 @@ def test_store_migrates_a_fresh_postgres_database(postgres: PostgresServer) -> N
 
 def test_sqlite_file_uses_wal_and_enforces_foreign_keys(tmp_path: Path) -> None:
     store = SqlStore(f"sqlite:///{tmp_path}/qotd.db")
-    with store._engine.connect() as connection:
+    with store.database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert (connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 1000
