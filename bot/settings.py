@@ -127,4 +127,5 @@ class Settings(BaseSettings):
             "retry": RetryPolicy(attempts=self.post_retries),
             "post_rate": self.post_rate_per_second,
             "heartbeat": timedelta(seconds=self.heartbeat_seconds),
+            "inbox_lease": timedelta(seconds=self.inbox_lease_seconds),
         }

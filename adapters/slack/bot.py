@@ -41,6 +41,7 @@ class SlackBot:
         inbox_lease: timedelta = LEASE,
         **service_options: Any,
     ) -> None:
+        """``inbox_lease`` is the inbox's, and the core's for what it leaves to the inbox."""
         members = Members(client, admin_cache_seconds)
         self.platform = SlackPlatform(client, members=members)
         # A test gives no settings: the defaults (and environment), on the store's database.
@@ -51,6 +52,7 @@ class SlackBot:
             knowledge,
             scope=Scope(PLATFORM),
             store=store,
+            inbox_lease=inbox_lease,
             **service_options,
         )
         self.service = self.qotd_app.service
@@ -71,6 +73,8 @@ class SlackBot:
         )
         self.listeners.register(self.app)
         self._sweeping: asyncio.Task[None] | None = None
+        self._sessions = 0
+        self._reposting: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Start the inbox sweep and the app (scheduler, ops endpoints) once per process,
@@ -93,9 +97,41 @@ class SlackBot:
             return
         self.service.catch_up_answers(PLATFORM, lambda channel: channel.workspace == team)
 
+    async def on_socket_message(
+        self, _client: Any, message: dict[str, Any], _raw: str | None
+    ) -> None:
+        """A Socket Mode message listener: Slack says ``hello`` on every new connection, so a
+        hello after the first is a reconnect inside this process (``reconnected``)."""
+        if message.get("type") != "hello":
+            return
+        self._sessions += 1
+        if self._sessions > 1:
+            await self.reconnected()
+
+    async def reconnected(self) -> None:
+        """Socket Mode reconnected: answers posted while it was disconnected may never
+        arrive, so the open threads are read back (in the background), and what was due is
+        posted (once: the claims decide), as at start-up."""
+        if not self.scheduler.running:
+            return  # start-up is still to come, and catches up itself
+        log.warning("Socket Mode reconnected; catching up on answers and due posts")
+        await self.catch_up()
+        if self._reposting is None or self._reposting.done():
+            self._reposting = asyncio.create_task(self._post_missed())
+
+    async def _post_missed(self) -> None:
+        try:
+            made = await self.service.catch_up_missed()
+        except Exception:
+            log.exception("posting what was due after a reconnect failed; the next tick retries")
+            return
+        log.info("Socket Mode reconnect: %d missed question(s) posted", made)
+
     def stop(self) -> None:
         """Stop the scheduler, the inbox sweep and answer catch-up (``qotd_app.stop`` also
         stops the ops endpoints)."""
+        if self._reposting is not None:
+            self._reposting.cancel()
         self.service.catchup.stop()
         self.scheduler.shutdown()
         if self._sweeping is not None:

@@ -154,8 +154,10 @@ async def _serve(
 async def serve_socket_mode(
     bot: SlackBot, app_token: str, stop: asyncio.Event | None = None
 ) -> None:
-    """Socket Mode: connect (slack_sdk reconnects by itself), start the bot once, wait."""
+    """Socket Mode: connect (slack_sdk reconnects by itself, and the bot catches up after
+    each reconnect), start the bot once, wait."""
     handler = AsyncSocketModeHandler(bot.app, app_token)
+    handler.client.message_listeners.append(bot.on_socket_message)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     try:
         await bot.start()

@@ -40,6 +40,11 @@ Answer = Callable[[IncomingMessage], Awaitable[None]]
 Serves = Callable[[ChannelRef], bool]
 
 
+class NotYet(Exception):
+    """Raised by the answer path for an answer stored without its feedback that another
+    process may still be answering: it is read again on the next run, not now."""
+
+
 def is_answer(message: IncomingMessage) -> bool:
     """A message the live path would grade: in a thread, not empty, not a request to the bot."""
     return (
@@ -151,20 +156,29 @@ class AnswerCatchUp:
             mark = await asyncio.to_thread(self._store.thread_mark, post.id)
             after = mark or thread.thread_id or thread.message_id
             attempts = await asyncio.to_thread(self._store.attempts_for_post, post.id)
-            graded = {attempt.message_id for attempt in attempts if attempt.message_id}
+            # Stored without feedback (its process died, or is still sending it): handed
+            # to the answer path again, which sends the feedback or leaves it for later.
+            graded = {a.message_id for a in attempts if a.message_id and a.feedback_sent}
+            held: str | None = None  # the mark stays before the first answer left for later
             while read < MAX_MESSAGES:
                 limit = min(PAGE, MAX_MESSAGES - read)
                 page = await reader.thread_messages(thread, after, limit)
                 if not page.last:
                     break
+                before = after
                 for message in page.messages:
                     ref = message.message
                     if ref is not None and ref.message_id not in graded and is_answer(message):
-                        await self._answer(message)  # on failure the mark stays before it
-                        handed += 1
+                        try:
+                            await self._answer(message)  # on failure the mark stays before it
+                            handed += 1
+                        except NotYet:
+                            held = before if held is None else held
+                    before = ref.message_id if ref is not None else before
                 after = page.last
                 read += limit
-                await asyncio.to_thread(self._store.set_thread_mark, post.id, after, self._clock())
+                mark = after if held is None else held
+                await asyncio.to_thread(self._store.set_thread_mark, post.id, mark, self._clock())
                 if not page.more:
                     break
         except Exception:

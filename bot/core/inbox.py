@@ -105,6 +105,15 @@ class Inbox:
         except Exception:
             log.exception("could not mark %s event %s done", delivery.platform, delivery.key)
 
+    async def save_progress(self, delivery: Delivery, payload: str) -> None:
+        """Record how far processing ``delivery`` got: processed again (its instance died),
+        it starts from there, not from the start."""
+        await asyncio.to_thread(self._store.save_progress, delivery.platform, delivery.key, payload)
+
+    async def stored(self, delivery: Delivery) -> str | None:
+        """The recorded payload of an unfinished delivery (its progress), if any."""
+        return await asyncio.to_thread(self._store.stored_payload, delivery.platform, delivery.key)
+
     async def renew(self) -> None:
         """Renew this instance's claims of the deliveries it is processing."""
         if self._running or self._waiting:

@@ -368,6 +368,14 @@ class InboxStore(Protocol):
         """Mark a delivery processed (its payload is no longer kept)."""
         ...
 
+    def save_progress(self, platform: str, key: str, payload: str) -> None:
+        """Replace an unfinished delivery's payload with how far its processing got."""
+        ...
+
+    def stored_payload(self, platform: str, key: str) -> str | None:
+        """The payload of an unfinished delivery (None when done or unknown)."""
+        ...
+
     def claim_unfinished(
         self, platform: str, now: datetime, lease: timedelta, limit: int, orphaned_before: datetime
     ) -> list[Delivery]:

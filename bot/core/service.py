@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from bot.core import home, replies
-from bot.core.catchup import AnswerCatchUp, Serves
+from bot.core.catchup import AnswerCatchUp, NotYet, Serves
 from bot.core.channels import Channels
 from bot.core.commands import (
     MAX_QUERY_CHARS,
@@ -26,6 +26,7 @@ from bot.core.commands import (
     unknown_command,
 )
 from bot.core.daily import CLAIM_TIMEOUT, DEFAULT_RETRY, DailySession, RetryPolicy
+from bot.core.inbox import LEASE
 from bot.core.instances import HEARTBEAT, Presence
 from bot.core.learning import Learning
 from bot.core.live import LiveBank, LiveSearch
@@ -81,9 +82,18 @@ def _note(reply: Reply) -> None:
 
 MARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
 """Waits between tries to record feedback as sent (about two minutes in all)."""
-UNSENT_GRACE = timedelta(minutes=3)
-"""How long an answer stored without its feedback may still be in another process's hands
-(its feedback being sent and recorded); catch-up sends it only after that."""
+MARK_RETRY = timedelta(seconds=sum(MARK_RETRY_SECONDS))
+
+
+def unsent_grace(lease: timedelta) -> timedelta:
+    """How long an answer stored without its feedback may still be in another process's
+    hands; catch-up sends it only after that. A living instance sends and records the
+    feedback within ``MARK_RETRY`` of storing it (renewing its inbox claim meanwhile); a
+    dead one's delivery is taken up by the inbox a lease after its last renewal, plus up
+    to a quarter lease until the next sweep. 3 min 15 s with the default 60 s lease."""
+    return MARK_RETRY + lease + lease / 4
+
+
 MARKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qotd-feedback-sent")
 
 
@@ -116,6 +126,7 @@ class QotdService:
         post_rate: float = 0.0,
         item_rules: ItemRules | None = None,
         heartbeat: timedelta = HEARTBEAT,
+        inbox_lease: timedelta = LEASE,
     ) -> None:
         # The bank files' items (seen everywhere), and the live items: approved suggestions,
         # each seen in its workspace only (``items_for``).
@@ -161,6 +172,8 @@ class QotdService:
         self.daily.visible = self.live.visible
         self._admins = admins
         self._clock = clock
+        self.unsent_grace = unsent_grace(inbox_lease)
+        """Catch-up leaves an answer stored without feedback this long to the inbox."""
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.learning = (
             Learning(running, learning, store, scheduled, grader, clock, charts)
@@ -545,8 +558,8 @@ class QotdService:
         stored = attempts[index]
         if stored.feedback_sent:
             return True
-        if caught_up and self._clock() - stored.created_at < UNSENT_GRACE:
-            return True
+        if caught_up and self._clock() - stored.created_at < self.unsent_grace:
+            raise NotYet(mid)  # may still be in the hands of the process that stored it
         if item.is_prompt:
             await self._answer(message, stored.post_id, "speech_balloon", replies.prompt_ack())
             return True

@@ -69,6 +69,25 @@ class SqlInbox:
                 .values(done_at=now, payload="")
             )
 
+    def save_progress(self, platform: str, key: str, payload: str) -> None:
+        """Replace the unfinished delivery's payload (how far its processing got)."""
+        with self._write() as session:
+            session.execute(
+                update(InboxRow)
+                .where(InboxRow.platform == platform, InboxRow.key == key)
+                .where(InboxRow.done_at.is_(None))
+                .values(payload=payload)
+            )
+
+    def stored_payload(self, platform: str, key: str) -> str | None:
+        """The unfinished delivery's payload, None when it is done or unknown."""
+        with self.database.session() as session:
+            return session.scalar(
+                select(InboxRow.payload)
+                .where(InboxRow.platform == platform, InboxRow.key == key)
+                .where(InboxRow.done_at.is_(None))
+            )
+
     def claim_unfinished(
         self, platform: str, now: datetime, lease: timedelta, limit: int, orphaned_before: datetime
     ) -> list[Delivery]:

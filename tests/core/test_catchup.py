@@ -12,7 +12,8 @@ import pytest
 from bot.core import catchup
 from bot.core.model import CommandInvocation, MessageRef, Post, Schedule, UserRef
 from bot.core.replies import CAUGHT_UP
-from bot.core.service import QotdService
+from bot.core.service import MARK_RETRY, QotdService, unsent_grace
+from bot.settings import Settings
 from bot.storage.sql_store import SqlStore
 from tests.core.items import small_bank
 from tests.fakes.platform import ThreadedPlatform
@@ -248,4 +249,53 @@ async def test_reconnects_in_a_burst_run_one_catch_up_at_a_time(
     assert again is first
     assert await first == 1
     assert len(platform.reads) == 2  # one run, then the one asked for meanwhile
+    assert len(feedback_to(platform, ADA)) == 1
+
+
+@pytest.mark.parametrize(
+    ("lease_seconds", "later", "sent"),
+    [(5, timedelta(seconds=140), True), (600, timedelta(minutes=4), False)],
+    ids=["short-lease-sent-after-it", "long-lease-left-to-the-inbox"],
+)
+async def test_an_answer_stored_without_feedback_is_left_to_the_inbox_for_its_configured_lease(
+    url: str,
+    platform: ThreadedPlatform,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    lease_seconds: int,
+    later: timedelta,
+    sent: bool,
+) -> None:
+    settings = Settings(_env_file=None, inbox_lease_seconds=lease_seconds)  # type: ignore[call-arg]
+    options = settings.service_options()
+    service = QotdService(
+        small_bank(12),
+        SqlStore(url),
+        platform,
+        FakeSearcher(),
+        FakeGrader(),  # type: ignore[arg-type]
+        clock=clock,
+        **options,
+    )
+    assert service.unsent_grace == unsent_grace(timedelta(seconds=lease_seconds))
+    assert service.unsent_grace > timedelta(seconds=lease_seconds) + MARK_RETRY
+    _, thread = await open_thread(service)
+    live = platform.say(thread, ADA, "An answer stored, then its process died.")
+    sending = platform.reply_privately
+
+    async def dies(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("killed before the feedback went out")
+
+    monkeypatch.setattr(platform, "reply_privately", dies)
+    with pytest.raises(ConnectionError):
+        await service.on_message(live)
+    monkeypatch.setattr(platform, "reply_privately", sending)
+
+    clock.now += later
+    await service.catch_up_answers("test")
+    assert len(feedback_to(platform, ADA)) == (1 if sent else 0)
+    # Left to the inbox, it is read again by the next run once the grace is over; sent once.
+    clock.now += service.unsent_grace
+    await service.catch_up_answers("test")
+    await service.catch_up_answers("test")
     assert len(feedback_to(platform, ADA)) == 1

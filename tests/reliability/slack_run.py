@@ -10,11 +10,13 @@ so that the 1-minute retry outlasts the outage as it does a 40 s lock.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
 import sys
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,9 +26,12 @@ from typing import Any
 from aiohttp import ClientError
 from sqlalchemy import create_engine, func, select
 
+from adapters.slack import forms
 from adapters.slack.settings import EVENTS_PATH
 from bot.content.bank import load_bank
 from bot.core.model import ChannelRef, MessageRef, Schedule
+from bot.core.replies import suggest_form
+from bot.storage.learning_tables import SuggestionRow
 from bot.storage.sql_store import SqlStore
 from bot.storage.tables import AttemptRow, InboxRow
 from tests.slack.fake_slack import SECRET, TEAM, FakeSlack, Signer
@@ -285,3 +290,150 @@ async def settled(url: str, fake: FakeSlack, expected: int, seconds: float = 180
         await asyncio.sleep(0.5)
     await asyncio.sleep(2)  # let the last ephemerals reach the fake
     return held(url, fake)
+
+
+# ----- interactions: /qotd, button clicks, modal submissions ---------------------------
+INTERACTION_KINDS = ("command", "view_submission", "block_actions")
+"""Interaction ``i`` is of kind ``i % 3``: ``/qotd suggest …``, the suggestion modal
+submitted, the "explain" button of a question post clicked."""
+
+
+def member(i: int) -> str:
+    return f"U0I{i}"
+
+
+def trigger(i: int, attempt: int = 0) -> str:
+    """Slack's ``trigger_id`` of interaction ``i``; a member repeating it gets a new one."""
+    return f"{1764000000 + i}.{attempt}.{i:05d}"
+
+
+def interaction_key(i: int, attempt: int = 0) -> str:
+    """The inbox key the bot records interaction ``i`` under."""
+    return f"{INTERACTION_KINDS[i % 3]}:{trigger(i, attempt)}"
+
+
+def suggested(i: int) -> str:
+    return f"Question {i}: why does a KV cache speed up decoding?"
+
+
+async def interact(signer: Signer, fake: FakeSlack, i: int, attempt: int = 0) -> int:
+    """Member ``i``'s interaction as Slack posts it; returns the HTTP status."""
+    channel = f"C0THREAD{i % THREADS}"
+    response_url = f"{fake.url}respond/{i}"
+    kind = INTERACTION_KINDS[i % 3]
+    if kind == "command":
+        form = {
+            "token": "legacy", "team_id": TEAM, "team_domain": "acme", "channel_id": channel,
+            "channel_name": "general", "user_id": member(i), "user_name": member(i).lower(),
+            "command": "/qotd", "api_app_id": "AQOTD", "response_url": response_url,
+            "trigger_id": trigger(i, attempt),
+            "text": f"suggest {suggested(i)} | Keys and values are kept. | decoding",
+        }  # fmt: skip
+        body = urllib.parse.urlencode(form)
+    else:
+        payload: dict[str, Any] = {
+            "type": kind,
+            "team": {"id": TEAM, "domain": "acme"},
+            "user": {"id": member(i), "username": member(i).lower(), "team_id": TEAM},
+            "api_app_id": "AQOTD",
+            "token": "legacy",
+            "trigger_id": trigger(i, attempt),
+        }
+        if kind == "view_submission":
+            form_ = suggest_form().form
+            assert form_ is not None
+            state = {
+                "question": {"value": {"type": "plain_text_input", "value": suggested(i)}},
+                "answer": {"value": {"type": "plain_text_input", "value": "Keys are kept."}},
+                "topic": {"value": {"type": "static_select",
+                                    "selected_option": {"value": "decoding"}}},
+            }  # fmt: skip
+            payload["view"] = {
+                **forms.modal(form_, channel),
+                "id": f"V{i}",
+                "state": {"values": state},
+            }
+        else:
+            payload |= {
+                "container": {"type": "message", "message_ts": question_ts(i % THREADS),
+                              "channel_id": channel},
+                "channel": {"id": channel, "name": "general"},
+                "response_url": response_url,
+                "actions": [{"type": "button", "action_id": "explain_related",
+                             "block_id": "qotd_actions", "value": "kv cache",
+                             "action_ts": str(time.time())}],
+            }  # fmt: skip
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+    status, _ = await signer.post(body, "application/x-www-form-urlencoded")
+    return status
+
+
+@dataclass
+class Carried:
+    """What interactions ``0 … n-1`` did: suggestions stored and answers told, per member."""
+
+    stored: Counter[str]
+    told: Counter[str]
+    open_keys: set[str]
+    """Inbox keys of interactions recorded and not done."""
+    keys: set[str]
+    """Inbox keys of every interaction recorded."""
+
+    def effects(self, i: int) -> int:
+        """How often interaction ``i`` was carried out (the button has no stored effect)."""
+        return self.told[member(i)] if i % 3 == 2 else self.stored[member(i)]
+
+    def lost(self, events: Iterable[int]) -> list[int]:
+        """Interactions not carried out, or whose member was never answered."""
+        return [i for i in events if self.effects(i) == 0 or self.told[member(i)] == 0]
+
+    def twice(self, events: Iterable[int]) -> list[int]:
+        """Interactions carried out, or answered, more than once."""
+        return [i for i in events if self.effects(i) > 1 or self.told[member(i)] > 1]
+
+    def in_the_window(self, events: Iterable[int]) -> set[int]:
+        """Carried out by a process that died before recording its interaction done:
+        processing it again carries it out once more, by design (at least once)."""
+        return {
+            i
+            for i in events
+            if interaction_key(i) in self.open_keys and (self.effects(i) or self.told[member(i)])
+        }
+
+
+def carried(url: str, fake: FakeSlack) -> Carried:
+    """Count suggestions per member (database) and answers per member (the fake Slack:
+    response_url posts for commands and clicks, ephemerals for modals)."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        stored = Counter(str(u) for u in connection.scalars(select(SuggestionRow.user_id)))
+        open_keys = set(connection.scalars(select(InboxRow.key).where(InboxRow.done_at.is_(None))))
+        keys = set(connection.scalars(select(InboxRow.key)))
+    engine.dispose()
+    told: Counter[str] = Counter()
+    for call in fake.calls:
+        if call.method.startswith("respond/"):
+            told[member(int(call.method.split("/")[1]))] += 1
+        elif call.method == "chat.postEphemeral" and str(call.body.get("user", "")).startswith(
+            "U0I"
+        ):
+            told[str(call.body["user"])] += 1
+    return Carried(stored, told, open_keys, keys)
+
+
+async def carried_out(
+    url: str, fake: FakeSlack, events: Sequence[int], seconds: float = 180
+) -> Carried:
+    """What is held once every inbox record is done and ``events`` answered (or ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            now = carried(url, fake)
+        except Exception:
+            await asyncio.sleep(0.5)
+            continue
+        if (not now.open_keys and not now.lost(events)) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(2)  # let the last answers reach the fake
+    return carried(url, fake)

@@ -24,8 +24,13 @@ from tests.reliability.slack_run import (
     THREADS,
     Launcher,
     answer,
+    carried,
+    carried_out,
     event_id,
     held,
+    interact,
+    interaction_key,
+    member,
     question_threads,
     settled,
 )
@@ -35,6 +40,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 ANSWERS = 600
 KILL_AFTER_ACKS = 200
+INTERACTIONS = 150
+KILL_AFTER_INTERACTIONS = 50
 CONCURRENCY = 16
 REDELIVERED_ACKED = 50
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -124,3 +131,69 @@ async def test_sigkill_mid_burst_loses_no_acknowledged_answer_and_answers_none_t
     assert set(now.stored.values()) == {1} and len(now.stored) == ANSWERS
     # Told twice only who was told in the instant between Slack's OK and its record.
     assert set(now.told_twice()) <= window
+
+
+async def test_sigkill_mid_burst_of_interactions_carries_each_acknowledged_one_out_once(
+    fake: FakeSlack, database_url: str, launcher: Launcher
+) -> None:
+    """``/qotd suggest …``, the suggestion modal submitted and a question's explain button,
+    50 each by 150 members; Slack gets its ack at once (3 s rule) and never resends them."""
+    question_threads(database_url)
+    bot = await launcher.start("bot-a")
+    slack = Signer(f"http://127.0.0.1:{bot.port}{EVENTS_PATH}")
+    acked: set[int] = set()
+    bound = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(i: int) -> None:
+        async with bound:
+            try:
+                status = await interact(slack, fake, i)
+            except (TimeoutError, ClientError, OSError):
+                status = 0
+        if status == 200:
+            acked.add(i)
+            if len(acked) == KILL_AFTER_INTERACTIONS:
+                bot.kill()
+
+    await asyncio.gather(*(one(i) for i in range(INTERACTIONS)))
+    assert await bot.process.wait() == -signal.SIGKILL
+    unacked = sorted(set(range(INTERACTIONS)) - acked)
+    assert unacked, "not killed mid-burst"
+    before = carried(database_url, fake)
+    window = before.in_the_window(sorted(acked))
+
+    # The members whose interaction failed repeat it (a new trigger); a proxy delivers 30
+    # acknowledged ones again, to the new instance (the same trigger: recognised).
+    restarted = await launcher.start("bot-b")
+    slack = Signer(f"http://127.0.0.1:{restarted.port}{EVENTS_PATH}")
+    again = random.Random(13).sample(sorted(acked), 30)
+    statuses = await asyncio.gather(
+        *(interact(slack, fake, i, attempt=1) for i in unacked),
+        *(interact(slack, fake, i) for i in again),
+    )
+    assert set(statuses) == {200}
+    now = await carried_out(database_url, fake, range(INTERACTIONS))
+
+    not_done = sum(1 for i in acked if before.effects(i) == 0)
+    twice = now.twice(sorted(acked))
+    # Recorded, and its ack lost with the process: recovered, and repeated by its member.
+    recorded = [i for i in unacked if interaction_key(i) in before.keys]
+    print(
+        f"\n{database_url.split(':')[0]}, interactions: {INTERACTIONS} (/qotd suggest, modal, "
+        f"button), SIGKILL after {len(acked)} acks, {not_done} of them not carried out yet, "
+        f"{len(before.open_keys)} inbox records open, {len(window)} carried out and not "
+        f"recorded done; {len(unacked)} unacknowledged ({len(recorded)} of them recorded) "
+        f"repeated by their members, {len(again)} acknowledged delivered again; lost "
+        f"{len(now.lost(sorted(acked)))}, acknowledged carried out or answered twice "
+        f"{len(twice)} (carried out twice {sum(1 for i in acked if now.effects(i) > 1)}, "
+        f"answered twice {sum(1 for i in acked if now.told[member(i)] > 1)}); "
+        f"unacknowledged twice {len(now.twice(unacked))}"
+    )
+    assert not_done > 0, "the kill came after the work: nothing was recovered"
+    assert now.open_keys == set()
+    assert now.lost(range(INTERACTIONS)) == []
+    # Twice only what the dead process did in the instant before recording it done …
+    assert set(twice) <= window
+    # … and, unacknowledged, only what it had recorded (carried out, and repeated).
+    assert set(now.twice(unacked)) <= set(recorded)
+    assert all(now.effects(i) <= 2 and now.told[member(i)] <= 2 for i in unacked)

@@ -22,6 +22,7 @@ import pytest
 from aiohttp import web
 
 from tests.reliability.slack_run import (
+    RUNS,
     Launcher,
     SlackProcess,
     answer,
@@ -122,8 +123,9 @@ async def connected(fake: SocketSlack, bot: SlackProcess, count: int) -> None:
         await asyncio.sleep(0.2)
 
 
+@pytest.mark.parametrize("run", range(RUNS))
 async def test_socket_mode_sigkill_mid_burst_loses_no_acknowledged_answer(
-    fake: SocketSlack, database_url: str, tmp_path: Path, embedding_cache_dir: Path
+    fake: SocketSlack, database_url: str, tmp_path: Path, embedding_cache_dir: Path, run: int
 ) -> None:
     question_threads(database_url)
     launcher = Launcher(fake, database_url, tmp_path, embedding_cache_dir)
@@ -163,7 +165,8 @@ async def test_socket_mode_sigkill_mid_burst_loses_no_acknowledged_answer(
     stored_before = sum(1 for i in acked if before.stored[str(answer(i)["ts"])])
     window = before.in_the_window()
     print(
-        f"\n{database_url.split(':')[0]}, Socket Mode: {ANSWERS} answers, SIGKILL after "
+        f"\n{database_url.split(':')[0]}, Socket Mode run {run + 1}/{RUNS}: {ANSWERS} answers, "
+        f"SIGKILL after "
         f"{len(acked)} acks ({len(acked) - stored_before} of them not yet stored, "
         f"{before.without_feedback} stored without feedback recorded, {len(window)} of them "
         f"told); pushed again {len(unacked)} unacknowledged and {REDELIVERED_ACKED} "

@@ -317,6 +317,14 @@ class FakeSlack:
         return ws
 
 
+TRIGGERS = itertools.count(1)
+
+
+def trigger_id() -> str:
+    """A fresh ``trigger_id``: Slack gives each interaction its own."""
+    return f"{int(time.time())}.{next(TRIGGERS)}.0f3a9c"
+
+
 class Signer:
     """Sends requests to the bot's /slack/events signed the way Slack signs them."""
 
@@ -363,9 +371,15 @@ class Signer:
         return await self.post(json.dumps(envelope), "application/json", **kw)
 
     async def command(
-        self, text: str, user: str, channel: str, response_url: str, **kw: Any
+        self,
+        text: str,
+        user: str,
+        channel: str,
+        response_url: str,
+        trigger: str | None = None,
+        **kw: Any,
     ) -> tuple[int, str]:
-        """A form-encoded ``/qotd`` slash command."""
+        """A form-encoded ``/qotd`` slash command (``trigger``: its trigger_id, else new)."""
         form = {
             "token": "legacy",
             "team_id": TEAM,
@@ -378,7 +392,7 @@ class Signer:
             "text": text,
             "api_app_id": "AQOTD",
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger or trigger_id(),
         }
         return await self.post(
             urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kw
@@ -395,7 +409,7 @@ class Signer:
             "api_app_id": "AQOTD",
             "token": "legacy",
             "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger_id(),
             "channel": {"id": channel, "name": "general"},
             "message": {"type": "message", "ts": message_ts, "text": "question"},
             "response_url": response_url,

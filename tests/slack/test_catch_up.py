@@ -171,3 +171,34 @@ async def test_socket_mode_start_up_catches_up_too(
         await asyncio.wait_for(task, 10)
         bot.service.store.close()
     assert fake.called("apps.connections.open") and len(feedback(fake, ADA)) == 1
+
+
+async def test_a_socket_mode_reconnect_catches_up_answers_the_connection_missed(
+    fake: FakeSlack, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    question = await question_posted_then_down(fake, knowledge, tmp_path / "q.db")
+    bot = make_bot(fake, knowledge, tmp_path / "q.db", process_before_response=False)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve_socket_mode(bot, "xapp-1-test", stop))
+    try:
+        async with asyncio.timeout(30):
+            while not bot.scheduler.running or bot.service.catchup.task is None:
+                assert not task.done(), task
+                await asyncio.sleep(0.05)
+            assert await caught_up(bot) == 0  # start-up's run: nothing to grade yet
+            opened = len(fake.called("apps.connections.open"))
+            # Ada answers; the event is lost with the connection, which Slack then refreshes.
+            fake.reply(GENERAL.channel, question, ADA, LORA_ANSWER)
+            await fake.envelopes.put({"type": "disconnect", "reason": "refresh_requested"})
+            while not feedback(fake, ADA):
+                assert not task.done(), task
+                await asyncio.sleep(0.05)
+            await caught_up(bot)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        bot.service.store.close()
+    assert len(fake.called("apps.connections.open")) == opened + 1
+    [dm] = feedback(fake, ADA)
+    assert dm["thread_ts"] == question and CAUGHT_UP in texts(dm)
+    assert len(fake.posted(GENERAL.channel)) == 1  # what was due is posted once, not again

@@ -73,3 +73,51 @@ async def test_an_event_the_database_cannot_record_is_not_acknowledged_and_its_r
             await locker.wait()
         await runner.cleanup()
         bot.service.store.close()
+
+
+async def test_a_command_the_database_cannot_record_is_not_acknowledged(
+    fake: FakeSlack,
+    knowledge: Knowledge,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Slack does not retry a slash command: unacknowledged, the member sees it failed (and
+    can repeat it), rather than an ack for a command then lost."""
+    monkeypatch.setattr("bot.storage.engine.BUSY_TIMEOUT_MS", 300)
+    db = tmp_path / "q.db"
+    bot = make_bot(fake, knowledge, db, process_before_response=False)
+    runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    slack = Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}")
+    locker = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", LOCKER, str(db), stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert locker.stdout is not None and await locker.stdout.readline() == b"locked\n"
+        url = f"{fake.url}respond/1"
+        with caplog.at_level(logging.ERROR):
+            status, _ = await slack.command("topics", BOB, "C0GENERAL", url, trigger="9.9.9")
+        assert status == 503
+        assert "could not record Slack command command:9.9.9" in caplog.text
+        locker.kill()
+        await locker.wait()
+        await asyncio.sleep(0.5)
+        assert fake.called("respond/1") == []  # nothing was carried out
+        status, _ = await slack.command("topics", BOB, "C0GENERAL", f"{fake.url}respond/2")
+        assert status == 200
+        for _ in range(100):
+            if fake.called("respond/2"):
+                break
+            await asyncio.sleep(0.05)
+        [reply] = fake.called("respond/2")
+        assert reply["response_type"] == "ephemeral"
+    finally:
+        if locker.returncode is None:
+            locker.kill()
+            await locker.wait()
+        await runner.cleanup()
+        bot.service.store.close()

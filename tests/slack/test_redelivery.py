@@ -153,3 +153,20 @@ async def test_a_retry_while_another_instance_is_still_processing_is_left_to_it(
     b = await start("bot-b")
     assert (await b.slack.event(MENTION, "Ev-busy", headers=RETRY))[0] == 200
     assert fake.called("chat.postEphemeral") == []
+
+
+async def test_an_interaction_delivered_to_two_instances_is_carried_out_once(
+    start: Start, fake: FakeSlack
+) -> None:
+    """A slash command is keyed by its trigger_id in the shared inbox: the same one reaching
+    a second instance (a proxy's retry, a Socket Mode redelivery) is acknowledged and ignored."""
+    a, b = await start("bot-a"), await start("bot-b")
+    url = f"{fake.url}respond/1"
+    status_a, _ = await a.slack.command("topics", BOB, GENERAL.channel, url, trigger="7.7.7")
+    status_b, _ = await b.slack.command("topics", BOB, GENERAL.channel, url, trigger="7.7.7")
+    assert status_a == status_b == 200
+    await asyncio.sleep(0.3)  # a second answer would have arrived by now
+    assert len(fake.called("respond/1")) == 1
+    # Another interaction of the same member (its own trigger) is its own.
+    await b.slack.command("topics", BOB, GENERAL.channel, f"{fake.url}respond/2")
+    assert len(fake.called("respond/2")) == 1
