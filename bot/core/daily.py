@@ -88,6 +88,7 @@ class DailySession:
         metrics: Metrics | None = None,
         sleep: Sleep = asyncio.sleep,
         channels: Channels | None = None,
+        weak_topics: Callable[[ChannelRef], tuple[str, ...]] | None = None,
     ) -> None:
         self._items = list(items)
         self._by_id = {item.id: item for item in self._items}
@@ -99,6 +100,8 @@ class DailySession:
         self.metrics: Metrics = metrics or NoMetrics()
         self._sleep = sleep
         self.channels = channels or Channels(store)
+        self.weak_topics = weak_topics
+        """Channel memory: a channel's weakly answered topics, asked sooner (None: none)."""
         self.before_reveal: Callable[[Post], Awaitable[object]] | None = None
         """Runs before a post's wrap-up is made (answer catch-up of its thread)."""
         self.visible: Callable[[Item, ChannelRef], bool] = lambda item, channel: True
@@ -117,7 +120,7 @@ class DailySession:
         self.channels.listener = listener
 
     async def _schedule(self, channel: ChannelRef) -> Schedule:
-        """The channel's schedule with its weak topics (read-only: never registers)."""
+        """The channel's schedule (read-only: never registers)."""
         found = await asyncio.to_thread(self._store.get_schedule, channel)
         return found or Schedule()
 
@@ -259,7 +262,10 @@ class DailySession:
         if recent and (prev := self.item(recent[0].item_id)):
             previous_topic = prev.topic
         pool = self._pool(channel)
-        return choose(pool, schedule, cycle_posts, cycle, previous_topic, f"{channel}:{key}")
+        weak: tuple[str, ...] = ()
+        if self.weak_topics is not None:
+            weak = await asyncio.to_thread(self.weak_topics, channel)
+        return choose(pool, schedule, cycle_posts, cycle, previous_topic, f"{channel}:{key}", weak)
 
     async def _release(self, post: Post, error: BaseException) -> None:
         """Give up a claim whose posting failed, so that the next tick tries again, unless the

@@ -297,8 +297,6 @@ class Schedule:
     topics: tuple[str, ...] = ()
     difficulty: str = ""
     paused: bool = False
-    weak_topics: tuple[str, ...] = ()
-    """Channel memory (not stored with the schedule): topics answered poorly, asked sooner."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,6 @@ def choose(
         cycle, fresh = cycle + 1, list(pool)
     varied = [item for item in fresh if item.topic != previous_topic] or fresh
     rng = random.Random(seed)
-    weak_topics = weak_topics or schedule.weak_topics
     weak = [item for item in varied if item.topic in weak_topics and not item.is_prompt]
     if weak and rng.random() < WEAK_TOPIC_SHARE:
         varied = weak

@@ -30,7 +30,7 @@ from bot.core.inbox import LEASE
 from bot.core.instances import HEARTBEAT, Presence
 from bot.core.learning import Learning
 from bot.core.live import LiveBank, LiveSearch
-from bot.core.memory import RememberingStore
+from bot.core.memory import ChannelMemory
 from bot.core.model import (
     Attempt,
     ChannelRef,
@@ -145,11 +145,7 @@ class QotdService:
         self.retriever.add(self.live_items)
         self.grader = grader
         # Channel memory: with the learning loop, daily selection sees each channel's weak topics.
-        daily_store = store
-        self._memory: RememberingStore | None = None
-        if learning is not None:
-            self._memory = RememberingStore(store, learning, running, clock)
-            daily_store = cast(Store, self._memory)
+        self.memory = ChannelMemory(learning, running, clock) if learning is not None else None
         self.commands = REGISTRY
         self.channels = Channels(store, on_schedule_change)
         self.metrics: Metrics = metrics or NoMetrics()
@@ -161,13 +157,14 @@ class QotdService:
         )
         self.daily = DailySession(
             running,
-            daily_store,
+            store,
             scheduled,
             clock,
             claim_timeout=claim_timeout,
             retry=retry,
             metrics=self.metrics,
             channels=self.channels,
+            weak_topics=self.memory.weak_topics if self.memory is not None else None,
         )
         self.daily.visible = self.live.visible
         self._admins = admins
@@ -438,8 +435,8 @@ class QotdService:
             return
         self.live_items = (*self.live_items, *items)
         self.daily.add_items(items)
-        if self._memory is not None:
-            self._memory.add_items(items)
+        if self.memory is not None:
+            self.memory.add_items(items)
         if self.learning is not None:
             self.learning.add_items(items)
         if self.suggestions is not None:

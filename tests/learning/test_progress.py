@@ -125,7 +125,7 @@ async def test_daily_rotation_brings_a_poorly_answered_topic_back_sooner(tmp_pat
     async def decoding_days(learning: bool) -> tuple[int, tuple[str, ...]]:
         console = make_console(tmp_path / f"memory-{learning}.db", small_bank(60))
         if not learning:
-            console.service.daily._store = console.store  # the same service, without memory
+            console.service.daily.weak_topics = None  # the same service, without memory
         console.store.set_schedule(CONSOLE_CHANNEL, replace(LA, timezone="UTC"))
         picked = []
         for day in range(40):
@@ -136,12 +136,12 @@ async def test_daily_rotation_brings_a_poorly_answered_topic_back_sooner(tmp_pat
                 topic = console.service.daily.item(post.item_id).topic  # type: ignore[union-attr]
                 picked.append(topic)
                 await answer_today(console, points=0 if topic == "decoding" else 3)
-                seen = await asyncio.to_thread(
-                    console.service.daily._store.ensure_channel, CONSOLE_CHANNEL
-                )
+                memory = console.service.memory
+                assert memory is not None
+                seen = await asyncio.to_thread(memory.weak_topics, CONSOLE_CHANNEL)
         console.store.close()
         console.learning.close()
-        return picked[3:].count("decoding"), seen.weak_topics
+        return picked[3:].count("decoding"), seen
 
     (remembered, weak), (forgotten, _) = await decoding_days(True), await decoding_days(False)
     assert weak == ("decoding",)
