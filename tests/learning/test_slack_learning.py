@@ -135,6 +135,14 @@ async def test_monday_recap_is_posted_in_the_channel_with_its_chart(slack: Harne
     assert done["channel_id"] == GENERAL.channel
 
 
+SPECULATIVE_ANSWER = (
+    "A small draft model proposes several tokens ahead. The large target model checks them all "
+    "in one forward pass. Accepted tokens are kept, so the output matches the target model while "
+    "decoding gets faster."
+)
+"""An answer the bank's rules accept for an approved suggestion (three key points)."""
+
+
 async def test_suggest_modal_queue_buttons_and_author_notice(slack: Harness) -> None:
     await slack.slack.command("suggest", ADA, GENERAL.channel, slack.response_url(4))
     [opened] = slack.fake.called("views.open")
@@ -145,7 +153,7 @@ async def test_suggest_modal_queue_buttons_and_author_notice(slack: Harness) -> 
         "question": {
             "value": {"type": "plain_text_input", "value": "What is speculative decoding?"}
         },
-        "answer": {"value": {"type": "plain_text_input", "value": "A draft model proposes."}},
+        "answer": {"value": {"type": "plain_text_input", "value": SPECULATIVE_ANSWER}},
         "topic": {"value": {"type": "static_select", "selected_option": {"value": "decoding"}}},
     }
     payload = {
