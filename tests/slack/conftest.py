@@ -74,17 +74,21 @@ def make_bot(
 
 
 @asynccontextmanager
-async def serving(fake: FakeSlack, knowledge: Knowledge, db: Path) -> AsyncIterator[Harness]:
+async def serving(
+    fake: FakeSlack, knowledge: Knowledge, db: Path, *, process_before_response: bool = True
+) -> AsyncIterator[Harness]:
     """The bot of ``make_bot`` served on 127.0.0.1, with a signer posting to it."""
-    bot = make_bot(fake, knowledge, db)
+    bot = make_bot(fake, knowledge, db, process_before_response=process_before_response)
     runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH))
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield Harness(fake, bot, Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}"))
-    await runner.cleanup()
-    bot.qotd_app.close()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        yield Harness(fake, bot, Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}"))
+    finally:
+        await runner.cleanup()
+        bot.qotd_app.close()
 
 
 @pytest.fixture

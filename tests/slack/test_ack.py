@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from adapters.slack.settings import EVENTS_PATH
 from bot.app import Knowledge
 from bot.core.model import CommandInvocation, Reply
-from tests.slack.conftest import BOB, GENERAL, make_bot
-from tests.slack.fake_slack import FakeSlack, Signer
+from tests.slack.conftest import BOB, GENERAL, serving
+from tests.slack.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -21,15 +19,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 async def test_slow_command_is_acked_at_once_and_answered_later(
     fake: FakeSlack, knowledge: Knowledge, tmp_path: Path
 ) -> None:
-    bot = make_bot(fake, knowledge, tmp_path / "q.db", process_before_response=False)
-    bot.listeners.service = Slow(bot.listeners.service)  # type: ignore[assignment]
-    runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    slack = Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}")
-    try:
+    async with serving(fake, knowledge, tmp_path / "q.db", process_before_response=False) as made:
+        bot, slack = made.bot, made.slack
+        bot.listeners.service = Slow(bot.listeners.service)  # type: ignore[assignment]
         status, _ = await slack.command("topics", BOB, GENERAL.channel, f"{fake.url}respond/1")
         # The HTTP ack came back while the (1.5 s) command was still running: no answer yet.
         assert status == 200
@@ -40,9 +32,6 @@ async def test_slow_command_is_acked_at_once_and_answered_later(
             await asyncio.sleep(0.05)
         [reply] = fake.called("respond/1")
         assert reply["response_type"] == "ephemeral"
-    finally:
-        await runner.cleanup()
-        bot.service.store.close()
 
 
 class Slow:

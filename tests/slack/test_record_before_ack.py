@@ -7,15 +7,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
-from adapters.slack.settings import EVENTS_PATH
 from bot.app import Knowledge
-from tests.slack.conftest import BOB, make_bot
-from tests.slack.fake_slack import FakeSlack, Signer
+from tests.slack.conftest import BOB, serving
+from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_redelivery import MENTION, RETRY
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -29,6 +29,22 @@ time.sleep(60)
 """
 
 
+@asynccontextmanager
+async def sqlite_locked(db: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Another process holding SQLite's write lock on ``db`` (a long transaction, a backup …)
+    until the test kills it (or the block ends)."""
+    locker = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", LOCKER, str(db), stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert locker.stdout is not None and await locker.stdout.readline() == b"locked\n"
+        yield locker
+    finally:
+        if locker.returncode is None:
+            locker.kill()
+            await locker.wait()
+
+
 async def test_an_event_the_database_cannot_record_is_not_acknowledged_and_its_retry_is_answered(
     fake: FakeSlack,
     knowledge: Knowledge,
@@ -38,19 +54,11 @@ async def test_an_event_the_database_cannot_record_is_not_acknowledged_and_its_r
 ) -> None:
     monkeypatch.setattr("bot.storage.engine.BUSY_TIMEOUT_MS", 300)  # wait 0.3 s, not 15
     db = tmp_path / "q.db"
-    bot = make_bot(fake, knowledge, db, process_before_response=False)
-    runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    slack = Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}")
-    # Another process holds SQLite's write lock (a long transaction, a backup …).
-    locker = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", LOCKER, str(db), stdout=asyncio.subprocess.PIPE
-    )
-    try:
-        assert locker.stdout is not None and await locker.stdout.readline() == b"locked\n"
+    async with (
+        serving(fake, knowledge, db, process_before_response=False) as made,
+        sqlite_locked(db) as locker,
+    ):
+        slack = made.slack
         with caplog.at_level(logging.ERROR):
             status, _ = await slack.event(MENTION, "Ev-locked")
         assert status == 503
@@ -67,12 +75,6 @@ async def test_an_event_the_database_cannot_record_is_not_acknowledged_and_its_r
         await asyncio.sleep(0.3)
         [answer] = fake.called("chat.postEphemeral")
         assert answer["user"] == BOB
-    finally:
-        if locker.returncode is None:
-            locker.kill()
-            await locker.wait()
-        await runner.cleanup()
-        bot.service.store.close()
 
 
 async def test_a_command_the_database_cannot_record_is_not_acknowledged(
@@ -86,18 +88,11 @@ async def test_a_command_the_database_cannot_record_is_not_acknowledged(
     can repeat it), rather than an ack for a command then lost."""
     monkeypatch.setattr("bot.storage.engine.BUSY_TIMEOUT_MS", 300)
     db = tmp_path / "q.db"
-    bot = make_bot(fake, knowledge, db, process_before_response=False)
-    runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    slack = Signer(f"http://127.0.0.1:{port}{EVENTS_PATH}")
-    locker = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", LOCKER, str(db), stdout=asyncio.subprocess.PIPE
-    )
-    try:
-        assert locker.stdout is not None and await locker.stdout.readline() == b"locked\n"
+    async with (
+        serving(fake, knowledge, db, process_before_response=False) as made,
+        sqlite_locked(db) as locker,
+    ):
+        slack = made.slack
         url = f"{fake.url}respond/1"
         with caplog.at_level(logging.ERROR):
             status, _ = await slack.command("topics", BOB, "C0GENERAL", url, trigger="9.9.9")
@@ -115,9 +110,3 @@ async def test_a_command_the_database_cannot_record_is_not_acknowledged(
             await asyncio.sleep(0.05)
         [reply] = fake.called("respond/2")
         assert reply["response_type"] == "ephemeral"
-    finally:
-        if locker.returncode is None:
-            locker.kill()
-            await locker.wait()
-        await runner.cleanup()
-        bot.service.store.close()
