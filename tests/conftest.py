@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -53,3 +54,10 @@ def asking(knowledge: Knowledge, *item_ids: str) -> Knowledge:
 def asking_lora(knowledge: Knowledge) -> Knowledge:
     """``knowledge`` whose bank is the LoRA vs QLoRA item alone."""
     return asking(knowledge, lora_item(knowledge))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Kill child processes a failed test left behind: the run ends instead of waiting on them."""
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join(timeout=10)

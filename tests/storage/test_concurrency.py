@@ -55,7 +55,7 @@ def test_racing_reveals_from_two_engines_reveal_once(open_store: Callable[[], Sq
 def _claim_in_process(url: str, start: object, results: object) -> None:
     """Child process: open the store (migrating if needed) and claim the shared date."""
     store = SqlStore(url)
-    start.wait()  # type: ignore[attr-defined]
+    start.wait(timeout=60)  # type: ignore[attr-defined]
     post = store.claim_post(CHANNEL, "2026-03-10", "item", 0, NOW, None)
     results.put(post is not None)  # type: ignore[attr-defined]
     store.close()
@@ -65,15 +65,23 @@ def _race_processes(url: str) -> list[bool]:
     context = multiprocessing.get_context("spawn")
     start, results = context.Barrier(4), context.Queue()
     workers = [
-        context.Process(target=_claim_in_process, args=(url, start, results)) for _ in range(4)
+        context.Process(target=_claim_in_process, args=(url, start, results), daemon=True)
+        for _ in range(4)
     ]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=60) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=60)
-        assert worker.exitcode == 0
-    return outcomes
+    try:
+        for worker in workers:
+            worker.start()
+        outcomes = [results.get(timeout=90) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=60)
+            assert worker.exitcode == 0
+        return outcomes
+    finally:
+        # A child that failed leaves the others at the barrier: never let them outlive the test.
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join(timeout=10)
 
 
 def test_processes_racing_on_a_fresh_sqlite_file_claim_once(tmp_path: Path) -> None:
