@@ -374,7 +374,9 @@ class Listeners:
             if name == "doctor":
                 heard = channel.channel in self.heard
                 return await doctor.diagnose(self.members.client, channel, heard)
-            reply = await self.service.on_command(CommandInvocation(channel, user, name, args))
+            reply = await self.service.on_command(
+                CommandInvocation(channel, user, name, args, request=_request(body))
+            )
             if reply.attachments:
                 await self.attach(user, reply)
             return reply
@@ -392,7 +394,7 @@ class Listeners:
         user = await self.members.get(str(body["user"]["id"]), str(body["user"].get("name", "")))
         reply = await self._guarded(
             f"form {form.action} in {channel}",
-            lambda: self.service.on_form(form, values, channel, user),
+            lambda: self.service.on_form(form, values, channel, user, _request(body)),
         )
         return told("private", reply, channel, user, f"form {form.action}")
 
@@ -441,7 +443,7 @@ class Listeners:
             user = await self.members.get(
                 str(body["user"]["id"]), str(body["user"].get("name", ""))
             )
-            return await self.service.on_action(name, value, channel, user)
+            return await self.service.on_action(name, value, channel, user, request=_request(body))
 
         reply = await self._guarded(f"button {name} in {channel}", work)
         return told("respond", reply, channel, None, f"button {name}")
@@ -449,6 +451,12 @@ class Listeners:
     async def _deliver(self, event: dict[str, Any], body: dict[str, Any], bot: str) -> None:
         user = await self.members.get(str(event["user"]))
         await self.service.on_message(incoming(event, _team(body), bot, user))
+
+
+def _request(body: dict[str, Any]) -> str:
+    """The interaction's inbox key: the core carries a redelivered one out once."""
+    found = interaction(body)
+    return found[1] if found else ""
 
 
 def _team(body: dict[str, Any]) -> str:

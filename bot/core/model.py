@@ -231,6 +231,9 @@ class CommandInvocation:
     name: str
     args: str = ""
     thread: MessageRef | None = None
+    request: str = ""
+    """The platform's id of this delivery (Slack's trigger_id), or "": a command carried out
+    again after a crash with the same one changes nothing twice."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,6 +405,8 @@ class Suggestion:
     status: str = "pending"
     reason: str = ""
     duplicate_of: str = ""
+    request: str = ""
+    """The platform delivery that made it: the same one queues it once."""
 
 
 @dataclass(frozen=True, slots=True)

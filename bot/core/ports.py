@@ -433,7 +433,12 @@ class LearningStore(Protocol):
         ...
 
     def add_suggestion(self, suggestion: Suggestion) -> Suggestion:
-        """Queue a suggestion; returns it with its id."""
+        """Queue a suggestion; returns it with its id. One whose ``request`` was queued
+        already is not queued again: the earlier one is returned."""
+        ...
+
+    def suggestion_for(self, request: str, where: ChannelRef) -> Suggestion | None:
+        """The suggestion the platform delivery ``request`` queued in ``where``'s workspace."""
         ...
 
     def get_suggestion(self, suggestion_id: int, where: ChannelRef) -> Suggestion | None:

@@ -312,9 +312,11 @@ class QotdService:
         channel: ChannelRef,
         user: UserRef,
         inputs: dict[str, str] | None = None,
+        request: str = "",
     ) -> Reply:
         """A button click (``explain_related``, ``reveal``, ``reject_suggestion`` …), with what
-        a form asked for in ``inputs`` once it is submitted."""
+        a form asked for in ``inputs`` once it is submitted; ``request``: the platform's id of
+        the delivery (see ``CommandInvocation.request``)."""
         if action == "explain_related":
             item = self.daily.item(value)
             if item is None or not self.live.visible(item, channel):
@@ -323,15 +325,24 @@ class QotdService:
             ask = item.question if item.is_prompt else item.topic
             return limited or await self.explain(ask, where=channel)
         if action == home.START_PRACTICE:
-            return await self.on_command(CommandInvocation(channel, user, "practice"))
+            return await self.on_command(
+                CommandInvocation(channel, user, "practice", request=request)
+            )
         declared = self.commands.actions.get(action)
         if declared is None:
             return Reply(private=True, text=f"Unknown action `{replies.clip(action, 40)}`.")
         args = " ".join([value, *(v.strip() for v in (inputs or {}).values())]).strip()
-        return await self.on_command(CommandInvocation(channel, user, declared.command, args))
+        return await self.on_command(
+            CommandInvocation(channel, user, declared.command, args, request=request)
+        )
 
     async def on_form(
-        self, form: Form, values: dict[str, str], channel: ChannelRef, user: UserRef
+        self,
+        form: Form,
+        values: dict[str, str],
+        channel: ChannelRef,
+        user: UserRef,
+        request: str = "",
     ) -> Reply:
         """A submitted form (a modal): the command or button it was asked for, with its values.
 
@@ -339,12 +350,14 @@ class QotdService:
         """
         cleaned = {name: value.replace("|", "/").strip() for name, value in values.items()}
         if form.action in self.commands.actions:
-            return await self.on_action(form.action, form.value, channel, user, cleaned)
+            return await self.on_action(form.action, form.value, channel, user, cleaned, request)
         if form.action == "suggest":
             args = " | ".join(cleaned.get(f.name, "") for f in replies.SUGGEST_FIELDS)
         else:
             args = " ".join([form.value, *cleaned.values()]).strip()
-        return await self.on_command(CommandInvocation(channel, user, form.action, args))
+        return await self.on_command(
+            CommandInvocation(channel, user, form.action, args, request=request)
+        )
 
     async def home(self, user: UserRef, workspace: str) -> home.Home:
         """The member's home (streak, points, weakest topics, due cards, their channels)."""

@@ -141,6 +141,13 @@ class Suggestions:
         question, answer, topic = parts[0], parts[1], parts[2].lower()
         if topic not in TOPICS:
             return Reply(private=True, text=f"Unknown topic “{replies.clip(topic, 40)}”. {USAGE}")
+        if command.request:
+            # the same delivery carried out again (a crash before it was recorded done)
+            earlier = await asyncio.to_thread(
+                self._store.suggestion_for, command.request, command.channel
+            )
+            if earlier is not None:
+                return Reply(private=True, text=_queued(earlier.id))
         found = await asyncio.to_thread(self._search.search, question, 1, command.channel)
         near = found.matches[0] if found.matches else None
         duplicate = near.item.id if near and near.score >= DUPLICATE_SCORE else ""
@@ -155,6 +162,7 @@ class Suggestions:
                 topic=topic,
                 created_at=self._clock(),
                 duplicate_of=duplicate,
+                request=command.request,
             ),
         )
         await asyncio.to_thread(
@@ -162,7 +170,7 @@ class Suggestions:
             command.channel,
             f"New question suggested (#{queued.id}, {topic}): review it with `/suggestions`.",
         )
-        text = f"Thanks! Your question is in the moderation queue as #{queued.id}."
+        text = _queued(queued.id)
         if duplicate and near is not None:
             text += (
                 f"\n⚠️ It looks close to an existing question ({near.score:.0%}): "
@@ -278,3 +286,7 @@ class Suggestions:
             text=f"Suggestion #{sid} approved; it's live as `{item.id}` ({item.topic}, "
             f"{item.difficulty.value}) with these key points:\n{points}\nI told its author.",
         )
+
+
+def _queued(suggestion_id: int) -> str:
+    return f"Thanks! Your question is in the moderation queue as #{suggestion_id}."

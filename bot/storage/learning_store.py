@@ -67,6 +67,7 @@ def _suggestion(row: SuggestionRow) -> Suggestion:
         status=row.status,
         reason=row.reason,
         duplicate_of=row.duplicate_of,
+        request=row.request_key or "",
     )
 
 
@@ -230,26 +231,50 @@ class SqlLearningStore:
         return True
 
     def add_suggestion(self, suggestion: Suggestion) -> Suggestion:
-        """Queue a suggestion; returns it with its id."""
+        """Queue a suggestion; returns it with its id. One with a ``request`` already queued
+        (the same delivery carried out again) is not queued twice: that one is returned."""
         s, c = suggestion, suggestion.channel
-        with self._session(write=True) as session:
-            row = SuggestionRow(
-                platform=c.platform,
-                workspace=c.workspace,
-                channel=c.channel,
-                user_id=s.author.user_id,
-                display_name=s.author.display_name,
-                question=s.question,
-                answer=s.answer,
-                topic=s.topic,
-                status=s.status,
-                reason=s.reason,
-                duplicate_of=s.duplicate_of,
-                created_at=s.created_at,
-            )
-            session.add(row)
-            session.flush()
-            return _suggestion(row)
+        if s.request:
+            earlier = self.suggestion_for(s.request, c)
+            if earlier is not None:
+                return earlier
+        try:
+            with self._session(write=True) as session:
+                row = SuggestionRow(
+                    platform=c.platform,
+                    workspace=c.workspace,
+                    channel=c.channel,
+                    user_id=s.author.user_id,
+                    display_name=s.author.display_name,
+                    question=s.question,
+                    answer=s.answer,
+                    topic=s.topic,
+                    status=s.status,
+                    reason=s.reason,
+                    duplicate_of=s.duplicate_of,
+                    created_at=s.created_at,
+                    request_key=s.request or None,
+                )
+                session.add(row)
+                session.flush()
+                return _suggestion(row)
+        except IntegrityError:
+            # another instance carried the same delivery out at the same instant
+            earlier = self.suggestion_for(s.request, c) if s.request else None
+            if earlier is None:
+                raise
+            return earlier
+
+    def suggestion_for(self, request: str, where: ChannelRef) -> Suggestion | None:
+        """The suggestion the platform delivery ``request`` queued in ``where``'s workspace."""
+        query = select(SuggestionRow).where(
+            SuggestionRow.platform == where.platform,
+            SuggestionRow.workspace == where.workspace,
+            SuggestionRow.request_key == request,
+        )
+        with self._session() as session:
+            row = session.scalars(query).first()
+            return _suggestion(row) if row is not None else None
 
     def get_suggestion(self, suggestion_id: int, where: ChannelRef) -> Suggestion | None:
         """The suggestion with that id if it was made in ``where``'s workspace, else None."""

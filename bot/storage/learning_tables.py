@@ -79,6 +79,9 @@ class SuggestionRow(Base):
     """A member's proposed question: pending, approved or rejected (with a reason)."""
 
     __tablename__ = "suggestions"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "request_key", name="uq_suggestions_request"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -93,6 +96,8 @@ class SuggestionRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     duplicate_of: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    request_key: Mapped[str | None] = mapped_column(String(256), nullable=True, default=None)
+    """The platform delivery that made it (Slack's trigger_id), so a redo finds it."""
 
 
 class LiveItemRow(Base):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from adapters.console.session import ConsoleSession
-from bot.core.model import Match, UserRef
+from bot.core.model import CommandInvocation, Match, UserRef
 from bot.core.retrieval import ExplainResult
-from tests.learning.conftest import KV_SUGGESTION, Console
+from tests.learning.conftest import CONSOLE_CHANNEL, KV_SUGGESTION, Console
 
 ADA = UserRef("console", "ada", "Ada")
 
@@ -71,3 +73,24 @@ async def test_bad_suggestions_get_the_usage_and_thin_topics_are_named(console: 
     review = await console.say("/suggestions")
     # The small bank has 4 questions per topic and none in most topics.
     assert "Topics running thin:" in review and "decoding (4)" in review and "safety (0)" in review
+
+
+async def test_a_suggestion_delivered_again_is_queued_once_and_answered_the_same(
+    console: Console,
+) -> None:
+    """A crash after the core queued it and before the inbox recorded it done: the same
+    delivery (its trigger) carried out again finds the suggestion, queues and notices nothing."""
+    service = console.service
+    command = CommandInvocation(
+        CONSOLE_CHANNEL, ADA, "suggest", KV_SUGGESTION, request="command:trigger-1"
+    )
+    first = await service.on_command(command)
+    again = await service.on_command(command)
+    assert "moderation queue as #1" in first.text
+    assert again.text == first.text
+    other = await service.on_command(replace(command, request="command:trigger-2"))
+    assert "moderation queue as #2" in other.text  # a new delivery is a new suggestion
+    pending = console.learning.suggestions(CONSOLE_CHANNEL, "pending")
+    assert [s.id for s in pending] == [1, 2]
+    notices = [n for n in console.store.take_notices(CONSOLE_CHANNEL) if "suggested" in n]
+    assert len(notices) == 2
