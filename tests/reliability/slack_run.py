@@ -391,6 +391,10 @@ class Carried:
         """Interactions carried out, or answered, more than once."""
         return [i for i in events if self.effects(i) > 1 or self.told[member(i)] > 1]
 
+    def queued_twice(self, events: Iterable[int]) -> list[int]:
+        """Commands and modals whose suggestion was stored more than once."""
+        return [i for i in events if i % 3 != 2 and self.stored[member(i)] > 1]
+
     def in_the_window(self, events: Iterable[int]) -> set[int]:
         """Carried out by a process that died before recording its interaction done:
         processing it again carries it out once more, by design (at least once)."""

@@ -185,14 +185,17 @@ async def test_sigkill_mid_burst_of_interactions_carries_each_acknowledged_one_o
         f"recorded done; {len(unacked)} unacknowledged ({len(recorded)} of them recorded) "
         f"repeated by their members, {len(again)} acknowledged delivered again; lost "
         f"{len(now.lost(sorted(acked)))}, acknowledged carried out or answered twice "
-        f"{len(twice)} (carried out twice {sum(1 for i in acked if now.effects(i) > 1)}, "
+        f"{len(twice)} (suggestions queued twice {len(now.queued_twice(acked))}, "
+        f"carried out twice {sum(1 for i in acked if now.effects(i) > 1)}, "
         f"answered twice {sum(1 for i in acked if now.told[member(i)] > 1)}); "
         f"unacknowledged twice {len(now.twice(unacked))}"
     )
     assert not_done > 0, "the kill came after the work: nothing was recovered"
     assert now.open_keys == set()
     assert now.lost(range(INTERACTIONS)) == []
-    # Twice only what the dead process did in the instant before recording it done …
+    # A suggestion is queued once, whatever was redone: the core knows the delivery …
+    assert now.queued_twice(sorted(acked)) == []
+    # … and answered twice only what the dead process told before recording it done
     assert set(twice) <= window
     # … and, unacknowledged, only what it had recorded (carried out, and repeated).
     assert set(now.twice(unacked)) <= set(recorded)
