@@ -22,13 +22,14 @@ from bot.embeddings import ModelError, bundled_model_dir, file_sha256, verify_bu
 
 log = logging.getLogger(__name__)
 
-FROZEN_LAYERS = 5
-"""Lower encoder layers kept as the bundled model's (the artifact holds the rest)."""
+FROZEN_LAYERS = 0
+"""Lower encoder layers kept as the bundled model's (the artifact holds the rest); the
+embeddings are always the bundled model's. An artifact says its own by the layers it holds."""
 MAX_TOKENS = 64
 """Longest (key point, clause) pair read; longer clauses are cut."""
 
 
-def build(model_dir: Path) -> Any:
+def build(model_dir: Path, frozen: int = FROZEN_LAYERS) -> Any:
     """The untrained cross-encoder: the bundled encoder and a fresh three-way head."""
     import torch
     from transformers import AutoModel
@@ -38,6 +39,7 @@ def build(model_dir: Path) -> Any:
             super().__init__()
             self.encoder = AutoModel.from_pretrained(str(model_dir))
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, 3)
+            self.frozen = frozen
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             hidden = self.encoder(
@@ -53,7 +55,7 @@ def build(model_dir: Path) -> Any:
                 token_type_ids=token_type_ids,
                 output_hidden_states=True,
             )
-            return out.hidden_states[FROZEN_LAYERS]
+            return out.hidden_states[self.frozen]
 
         def upper(self, hidden: Any, attention_mask: Any) -> Any:
             """The trained layers and the head, from ``lower``'s output."""
@@ -66,7 +68,7 @@ def build(model_dir: Path) -> Any:
             )
             if isinstance(mask, tuple):
                 mask = mask[0]
-            for layer in self.encoder.encoder.layer[FROZEN_LAYERS:]:
+            for layer in self.encoder.encoder.layer[self.frozen :]:
                 out = layer(hidden, attention_mask=mask)
                 hidden = out[0] if isinstance(out, tuple) else out
             return self.pool(hidden, attention_mask)
@@ -81,7 +83,7 @@ def build(model_dir: Path) -> Any:
 
 def trained_names(model: Any) -> list[str]:
     """Names of the parameters the recipe trains (and the artifact holds)."""
-    keep = tuple(f"encoder.encoder.layer.{i}." for i in range(FROZEN_LAYERS, 64))
+    keep = tuple(f"encoder.encoder.layer.{i}." for i in range(model.frozen, 64))
     return [n for n, _ in model.named_parameters() if n.startswith(keep) or n.startswith("head.")]
 
 
@@ -112,8 +114,9 @@ class CrossVerifier:
         verify_bundled_weights(base)
         self._torch = torch
         self._tokenizer = AutoTokenizer.from_pretrained(str(base))
-        model = build(base)
         state = {k: v.float() for k, v in load_file(str(artifact)).items()}
+        held = [int(k.split(".")[3]) for k in state if k.startswith("encoder.encoder.layer.")]
+        model = build(base, min(held, default=64))
         missing = set(trained_names(model)) - set(state)
         if missing:
             raise ModelError(f"The grading verifier {artifact} lacks {sorted(missing)[:3]}…")
