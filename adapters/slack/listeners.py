@@ -105,6 +105,10 @@ def reply_from(data: dict[str, Any]) -> Reply:
     )
 
 
+HOME_CHANNEL_PAGES = 5
+"""Pages of 200 channels read for a member's Home tab."""
+
+
 def interaction(body: dict[str, Any]) -> tuple[str, str] | None:
     """(kind, inbox key) of a slash command, button click or modal submission of qotd's, or
     None for anything else. The key is Slack's ``trigger_id`` (one per interaction), or a
@@ -329,10 +333,32 @@ class Listeners:
             return
         team = _team(body)
         user = await self.members.get(str(event["user"]))
-        content = await self.service.home(user, team)
+        content = await self.service.home(user, team, await self._member_of(user.user_id))
         links = {day.channel: await self._channel_link(day.channel) for day in content.channels}
         view = render.home_view(home.home_reply(content, links))
         await self.members.client.views_publish(user_id=user.user_id, view=view)
+
+    async def _member_of(self, user_id: str) -> list[str]:
+        """The channels the member is in (users.conversations, a few pages at most): the Home
+        tab lists those with daily questions even before the member's first answer."""
+        found: list[str] = []
+        cursor = ""
+        try:
+            for _ in range(HOME_CHANNEL_PAGES):
+                page = await self.members.client.users_conversations(
+                    user=user_id,
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=200,
+                    cursor=cursor or None,
+                )
+                found += [str(c["id"]) for c in page.get("channels") or []]
+                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor:
+                    break
+        except Exception:
+            log.info("could not list %s's channels for the Home tab", user_id)
+        return found
 
     async def _channel_link(self, channel: ChannelRef) -> Link:
         """``#name``, opening the channel in Slack (the id when the name cannot be read)."""

@@ -6,7 +6,7 @@ Built here, the same on every platform; Slack shows it as the App Home tab.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,10 +54,12 @@ async def member_home(
     learning: LearningStore | None,
     topics: Mapping[str, str],
     clock: Callable[[], datetime],
+    member_of: Collection[str] = (),
 ) -> Home:
-    """The member's home across the channels of ``workspace`` they take part in, as far as the
-    store knows: where they answered a daily question, and where they practise (a channel
-    with daily questions; not a paused one such as a DM)."""
+    """The member's home across the channels of ``workspace`` they take part in: where they
+    answered a daily question, where they practise, and the channels ``member_of`` (ids the
+    platform says they are in) that get daily questions, answered or not (paused ones, such
+    as a DM, are left out)."""
     days: list[ChannelDay] = []
     answered = points = streak = best = 0
     by_topic: dict[str, list[int]] = {}
@@ -72,7 +74,8 @@ async def member_home(
             continue
         stats = await asyncio.to_thread(store.user_stats, channel, user.user_id, schedule.timezone)
         if stats is None:
-            if channel == practised and not schedule.paused:
+            joined = channel == practised or channel.channel in member_of
+            if joined and not schedule.paused:
                 days.append(ChannelDay(channel, describe(schedule), 0, 0, answered=0))
             continue
         answered, points = answered + stats.answered, points + stats.points

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import replace
@@ -359,11 +359,16 @@ class QotdService:
             CommandInvocation(channel, user, form.action, args, request=request)
         )
 
-    async def home(self, user: UserRef, workspace: str) -> home.Home:
-        """The member's home (streak, points, weakest topics, due cards, their channels)."""
+    async def home(
+        self, user: UserRef, workspace: str, member_of: Collection[str] = ()
+    ) -> home.Home:
+        """The member's home (streak, points, weakest topics, due cards, their channels);
+        ``member_of``: the channel ids the platform says the member is in."""
         learning = self.learning.store if self.learning else None
         topics = {item.id: item.topic for item in (*self.items, *self.live_items)}
-        return await home.member_home(user, workspace, self.store, learning, topics, self._clock)
+        return await home.member_home(
+            user, workspace, self.store, learning, topics, self._clock, member_of
+        )
 
     # ----- scheduler callbacks --------------------------------------------------------
     async def run_daily(self, channel: ChannelRef) -> None:

@@ -310,3 +310,36 @@ async def test_home_practice_button_sends_the_due_card_to_the_dm(slack: Harness)
     assert opened["users"] == ADA
     card = slack.fake.called("chat.postMessage")[-1]
     assert card["channel"] == f"D{ADA}" and "Practice: Review (1 due)" in texts(card)
+
+
+async def test_home_tab_lists_the_members_channels_with_questions_before_any_answer(
+    slack: Harness,
+) -> None:
+    """A new member's Home: the channels Slack says they are in that get daily questions (a
+    channel without the bot, a paused one, are left out), with the schedule, before a first
+    answer."""
+    store = slack.bot.service.store
+    quiet = ChannelRef("slack", GENERAL.workspace, "C0QUIET")
+    store.set_schedule(quiet, Schedule(hour=9, timezone="UTC", paused=True))
+    slack.fake.memberships[ADA] = ["C0RANDOM", quiet.channel, GENERAL.channel]
+    home_opened = {"type": "app_home_opened", "user": ADA, "channel": "D0ADA", "tab": "home"}
+    with time_machine.travel(MONDAY, tick=False):
+        await slack.slack.event(home_opened, "Ev-home-new")
+    [asked] = slack.fake.called("users.conversations")
+    assert asked["user"] == ADA
+    [published] = slack.fake.called("views.publish")
+    view = (
+        published["view"] if isinstance(published["view"], dict) else json.loads(published["view"])
+    )
+    shown = json.dumps(view)
+    assert "app_redirect?channel=C0GENERAL" in shown and "09:00 UTC, every day" in shown
+    assert "C0QUIET" not in shown and "C0RANDOM" not in shown
+
+
+async def test_home_tab_still_opens_when_slack_refuses_the_channel_list(slack: Harness) -> None:
+    slack.fake.scopes = slack.fake.scopes.replace("channels:read", "").replace("groups:read", "")
+    home_opened = {"type": "app_home_opened", "user": ADA, "channel": "D0ADA", "tab": "home"}
+    with time_machine.travel(MONDAY, tick=False):
+        await slack.slack.event(home_opened, "Ev-home-scopes")
+    [published] = slack.fake.called("views.publish")
+    assert "C0GENERAL" not in json.dumps(published["view"])

@@ -37,6 +37,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
         "reactions.add": "reactions:write",
         "users.info": "users:read",
         "conversations.info": "channels:read groups:read im:read mpim:read",
+        "users.conversations": "channels:read groups:read im:read mpim:read",
         "conversations.history": "channels:history groups:history im:history mpim:history",
         "conversations.open": "im:write mpim:write channels:manage groups:write",
         "files.getUploadURLExternal": "files:write",
@@ -74,6 +75,8 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.scopes = SCOPES
         self.channel_info: dict[str, Any] = {"is_member": True, "is_private": False}
+        self.memberships: dict[str, list[str]] = {}
+        """user id -> the channel ids users.conversations lists for them."""
         self.history: dict[str, list[dict[str, Any]]] = {}
         self.replies: dict[tuple[str, str], list[dict[str, Any]]] = {}
         """Thread replies by (channel, thread_ts), oldest first."""
@@ -230,11 +233,26 @@ class FakeSlack:
         if method == "conversations.info":
             channel = {"id": body.get("channel"), "name": "general", **self.channel_info}
             return {"ok": True, "channel": channel}
+        if method == "users.conversations":
+            return self._memberships(body)
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": f"D{body.get('users')}"}}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}socket"}
         return {"ok": True}
+
+    def _memberships(self, query: dict[str, Any]) -> dict[str, Any]:
+        """users.conversations: the channels ``memberships`` gives the user, paged by
+        ``limit``/``cursor`` as the documented method does."""
+        channels = self.memberships.get(str(query.get("user")), [])
+        start = int(query.get("cursor") or 0)
+        limit = int(query.get("limit") or 100)
+        more = start + limit < len(channels)
+        return {
+            "ok": True,
+            "channels": [{"id": c, "is_member": True} for c in channels[start : start + limit]],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _history(self, query: dict[str, Any]) -> dict[str, Any]:
         """conversations.history: newest first from ``oldest``, paged by ``limit``/``cursor``;
