@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 
 from bot.core import claims
 from bot.core.model import CONTRADICTED, COVERED, MISSED, Grade, Item, Verdict
-from bot.core.ports import Embedder, Vectors, Verifier
+from bot.core.ports import Embedder, Vectors
 from bot.core.text import STOPWORDS, plain_text, stem, tokens
 
 COVER_AT = 0.52
@@ -51,14 +51,6 @@ MAX_PIECES = 6
 MIN_PIECE_WORDS = 4
 """A clause of fewer words is merged into a neighbour (alone it matches nothing reliably)."""
 EARLIER_CACHE = 512
-CONTRADICT_AT = 0.5
-"""Verifier probability of "contradicts" at which an aligned clause contradicts a key point."""
-ENTAIL_AT = 0.5
-"""Verifier probability of "entails" at which an aligned clause states a key point."""
-VERIFY_PIECES = 2
-"""Clauses most aligned to each key point that the verifier reads with it."""
-CONFLICT = "conflict"
-"""The kind of a contradiction the verifier found and the rules did not name."""
 """Vectors of earlier answers (reference answers, thread replies) kept for the copy check."""
 
 _CHATTER_TEXT = """
@@ -142,11 +134,6 @@ def subclauses(piece: str) -> list[str]:
     return [p for p in parts if len(tokens(p)) >= 2] or [piece]
 
 
-def informative_piece(piece: str, item: Item) -> bool:
-    """True when a clause says more than the question's own words."""
-    return bool(_stems(piece) - _stems(item.question))
-
-
 def _normalised(text: str) -> str:
     return " ".join(tokens(plain_text(text)))
 
@@ -167,9 +154,8 @@ class _Answer:
 class Grader:
     """Judges an answer key point by key point; scores 0-100 from the verdicts."""
 
-    def __init__(self, embedder: Embedder, verifier: Verifier | None = None) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
-        self._verifier = verifier
         self._item_vectors: dict[str, tuple[Vectors, Vectors]] = {}
         self._item_stems: dict[str, _ItemStems] = {}
         self._item_claims: dict[str, tuple[frozenset[str], list[claims.Claim]]] = {}
@@ -335,45 +321,6 @@ class Grader:
                 out.append(Verdict(point, COVERED, _quote(said[best], stems.points[k])))
             else:
                 out.append(Verdict(point, MISSED))
-        if self._verifier is not None:
-            out = self._verified(item, answer, sims, said, out)
-        return out
-
-    def _verified(
-        self,
-        item: Item,
-        answer: _Answer,
-        sims: Vectors,
-        said: list[_Said],
-        verdicts: list[Verdict],
-    ) -> list[Verdict]:
-        """The verdicts with the verifier's reading of each key point against the clauses
-        most aligned to it: a contradiction it sees is one; a point it sees stated is covered;
-        a rule's contradiction it reads as stated is dropped."""
-        assert self._verifier is not None
-        asks: list[tuple[int, int]] = []
-        for k in range(len(item.key_points)):
-            order = [int(p) for p in np.argsort(-sims[:, k])[:VERIFY_PIECES]]
-            asks += [(k, p) for p in order if float(sims[p, k]) >= ALIGN_AT]
-        if not asks:
-            return verdicts
-        probs = self._verifier.judge([(item.key_points[k], answer.texts[p]) for k, p in asks])
-        out = list(verdicts)
-        for k, verdict in enumerate(verdicts):
-            mine = [(p, probs[i]) for i, (kk, p) in enumerate(asks) if kk == k]
-            if not mine:
-                continue
-            entail = max(mine, key=lambda pr: float(pr[1][0]))
-            against = max(mine, key=lambda pr: float(pr[1][1]))
-            point = item.key_points[k]
-            if float(against[1][1]) >= CONTRADICT_AT and float(entail[1][0]) < ENTAIL_AT:
-                if verdict.status != CONTRADICTED:
-                    out[k] = Verdict(point, CONTRADICTED, said[against[0]].text, CONFLICT)
-            elif float(entail[1][0]) >= ENTAIL_AT and verdict.status != COVERED:
-                # (probabilities: at or above ENTAIL_AT, "contradicts" is below CONTRADICT_AT)
-                text = said[entail[0]].text
-                if verdict.status == CONTRADICTED or informative_piece(text, item):
-                    out[k] = Verdict(point, COVERED, text)
         return out
 
     @staticmethod

@@ -146,16 +146,6 @@ class ChatPlatform(Protocol):
         ...
 
 
-class Verifier(Protocol):
-    """Reads a key point and a member's clause together: does the clause entail it,
-    contradict it or neither? (What a cosine between two vectors cannot tell.)"""
-
-    def judge(self, pairs: Sequence[tuple[str, str]]) -> Vectors:
-        """``(n, 3)`` probabilities (entails, contradicts, neutral) of (point, clause) pairs
-        (blocking: call via a thread)."""
-        ...
-
-
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors."""
 
