@@ -234,10 +234,6 @@ class SqlLearningStore:
         """Queue a suggestion; returns it with its id. One with a ``request`` already queued
         (the same delivery carried out again) is not queued twice: that one is returned."""
         s, c = suggestion, suggestion.channel
-        if s.request:
-            earlier = self.suggestion_for(s.request, c)
-            if earlier is not None:
-                return earlier
         try:
             with self._session(write=True) as session:
                 row = SuggestionRow(
@@ -259,7 +255,7 @@ class SqlLearningStore:
                 session.flush()
                 return _suggestion(row)
         except IntegrityError:
-            # another instance carried the same delivery out at the same instant
+            # the same delivery queued it already (the unique request key): that one
             earlier = self.suggestion_for(s.request, c) if s.request else None
             if earlier is None:
                 raise

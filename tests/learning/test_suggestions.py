@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from adapters.console.session import ConsoleSession
-from bot.core.model import CommandInvocation, Match, UserRef
+from bot.core.model import CommandInvocation, Match, Suggestion, UserRef
 from bot.core.retrieval import ExplainResult
 from tests.learning.conftest import CONSOLE_CHANNEL, KV_SUGGESTION, Console
 
@@ -94,3 +95,13 @@ async def test_a_suggestion_delivered_again_is_queued_once_and_answered_the_same
     assert [s.id for s in pending] == [1, 2]
     notices = [n for n in console.store.take_notices(CONSOLE_CHANNEL) if "suggested" in n]
     assert len(notices) == 2
+
+
+def test_the_store_queues_one_suggestion_per_delivery(console: Console) -> None:
+    """Two instances carrying one delivery out at once: the unique key keeps one row."""
+    made = Suggestion(0, CONSOLE_CHANNEL, ADA, "Why RoPE?", "Relative positions.", "architecture",
+                      datetime(2026, 3, 9, tzinfo=UTC), request="view_submission:t-9")  # fmt: skip
+    first = console.learning.add_suggestion(made)
+    again = console.learning.add_suggestion(made)
+    assert again.id == first.id and again.request == "view_submission:t-9"
+    assert len(console.learning.suggestions(CONSOLE_CHANNEL, "pending")) == 1
