@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from bot.core.marks import on_marks_thread
 from bot.core.model import Delivery
 from bot.core.ports import InboxStore
 
@@ -99,7 +100,8 @@ class Inbox:
         finally:
             self._running.discard(delivery.key)
         try:
-            await asyncio.to_thread(
+            # at once, not behind a burst's work: a kill before this repeats what was told
+            await on_marks_thread(
                 self._store.finish_delivery, delivery.platform, delivery.key, self._clock()
             )
         except Exception:
@@ -108,7 +110,7 @@ class Inbox:
     async def save_progress(self, delivery: Delivery, payload: str) -> None:
         """Record how far processing ``delivery`` got: processed again (its instance died),
         it starts from there, not from the start."""
-        await asyncio.to_thread(self._store.save_progress, delivery.platform, delivery.key, payload)
+        await on_marks_thread(self._store.save_progress, delivery.platform, delivery.key, payload)
 
     async def stored(self, delivery: Delivery) -> str | None:
         """The recorded payload of an unfinished delivery (its progress), if any."""

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from bot.core.inbox import LEASE
 from bot.core.instances import HEARTBEAT, Presence
 from bot.core.learning import Learning
 from bot.core.live import LiveBank, LiveSearch
+from bot.core.marks import on_marks_thread
 from bot.core.memory import ChannelMemory
 from bot.core.model import (
     Attempt,
@@ -92,9 +92,6 @@ def unsent_grace(lease: timedelta) -> timedelta:
     dead one's delivery is taken up by the inbox a lease after its last renewal, plus up
     to a quarter lease until the next sweep. 3 min 15 s with the default 60 s lease."""
     return MARK_RETRY + lease + lease / 4
-
-
-MARKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qotd-feedback-sent")
 
 
 def utc_now() -> datetime:
@@ -604,8 +601,8 @@ class QotdService:
             try:
                 # A thread of its own, not queued behind a burst's database work: a crash in
                 # this window is what would send the feedback twice.
-                await asyncio.get_running_loop().run_in_executor(
-                    MARKS, self.store.mark_feedback_sent, post_id, message.message.message_id
+                await on_marks_thread(
+                    self.store.mark_feedback_sent, post_id, message.message.message_id
                 )
                 return
             except Exception:
