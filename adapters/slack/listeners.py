@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.response import BoltResponse
 
-from adapters.slack import doctor, forms, render
+from adapters.slack import doctor, forms, paging, render
 from adapters.slack.members import PLATFORM, Members
 from bot.core import home, replies
 from bot.core.commands import REGISTRY
@@ -338,24 +338,20 @@ class Listeners:
         view = render.home_view(home.home_reply(content, links))
         await self.members.client.views_publish(user_id=user.user_id, view=view)
 
-    async def _member_of(self, user_id: str) -> list[str]:
+    async def _member_of(self, user_id: str) -> set[str]:
         """The channels the member is in (users.conversations, a few pages at most): the Home
         tab lists those with daily questions even before the member's first answer."""
-        found: list[str] = []
-        cursor = ""
+        found: set[str] = set()
         try:
-            for _ in range(HOME_CHANNEL_PAGES):
-                page = await self.members.client.users_conversations(
-                    user=user_id,
-                    types="public_channel,private_channel",
-                    exclude_archived=True,
-                    limit=200,
-                    cursor=cursor or None,
-                )
-                found += [str(c["id"]) for c in page.get("channels") or []]
-                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
-                if not cursor:
-                    break
+            async for page in paging.pages(
+                self.members.client.users_conversations,
+                most=HOME_CHANNEL_PAGES,
+                user=user_id,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=200,
+            ):
+                found.update(str(c["id"]) for c in page.get("channels") or [])
         except Exception:
             log.info("could not list %s's channels for the Home tab", user_id)
         return found

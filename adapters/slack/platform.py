@@ -23,7 +23,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack import render, threads
+from adapters.slack import paging, render, threads
 from adapters.slack.members import Members
 from bot.core.model import ChannelRef, MessageRef, Reply, ThreadPage, UserRef
 from bot.core.ports import PlatformError
@@ -175,28 +175,26 @@ class SlackPlatform:
         metadata, which Slack only returns with ``include_all_metadata``.
         """
         bot_id = await self._own_bot_id()
-        cursor: str | None = None
-        for _ in range(HISTORY_PAGES):
-            try:
-                page = await self.core_client.conversations_history(
-                    channel=channel.channel,
-                    oldest=f"{since.timestamp():.6f}",
-                    limit=HISTORY_PAGE_SIZE,
-                    include_all_metadata=True,
-                    cursor=cursor,
-                )
-            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-                raise platform_error("conversations.history", exc) from exc
-            for message in page.get("messages") or []:
-                if message.get("bot_id") == bot_id and question_key(message) == key:
-                    ts = str(message["ts"])
-                    return MessageRef(channel, ts, ts)
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not page.get("has_more") or cursor is None:
-                return None
-        log.warning(
-            "no question with key %s in the last %d pages of %s", key, HISTORY_PAGES, channel
-        )
+        page: Any = {}
+        try:
+            async for page in paging.pages(
+                self.core_client.conversations_history,
+                most=HISTORY_PAGES,
+                channel=channel.channel,
+                oldest=f"{since.timestamp():.6f}",
+                limit=HISTORY_PAGE_SIZE,
+                include_all_metadata=True,
+            ):
+                for message in page.get("messages") or []:
+                    if message.get("bot_id") == bot_id and question_key(message) == key:
+                        ts = str(message["ts"])
+                        return MessageRef(channel, ts, ts)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise platform_error("conversations.history", exc) from exc
+        if paging.next_cursor(page) is not None:
+            log.warning(
+                "no question with key %s in the last %d pages of %s", key, HISTORY_PAGES, channel
+            )
         return None
 
     async def _own_bot_id(self) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import paging
 from adapters.slack.listeners import ANSWERED_SUBTYPES, incoming
 from adapters.slack.members import PLATFORM, Members
 from bot.core.model import IncomingMessage, MessageRef, ThreadPage, UserRef
@@ -37,15 +38,14 @@ async def read_thread(
     most ``limit`` read; cursor-paged (Slack repeats the parent message on every page)."""
     thread_ts = thread.thread_id or thread.message_id
     found: list[IncomingMessage] = []
-    last, read, cursor = "", 0, None
-    while True:
-        page = await client.conversations_replies(
-            channel=thread.channel.channel,
-            ts=thread_ts,
-            oldest=after,
-            limit=min(PAGE_SIZE, limit),
-            cursor=cursor,
-        )
+    last, read = "", 0
+    async for page in paging.pages(
+        client.conversations_replies,
+        channel=thread.channel.channel,
+        ts=thread_ts,
+        oldest=after,
+        limit=min(PAGE_SIZE, limit),
+    ):
         for message in page.get("messages") or []:
             ts = str(message.get("ts") or "")
             if not ts or ts == thread_ts or float(ts) <= float(after):
@@ -58,6 +58,4 @@ async def read_thread(
                 user = await members.get(user_id) if members else UserRef(PLATFORM, user_id)
                 event = {**message, "channel": thread.channel.channel, "thread_ts": thread_ts}
                 found.append(incoming(event, thread.channel.workspace, bot_user_id, user))
-        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-        if not page.get("has_more") or cursor is None:
-            return ThreadPage(tuple(found), last, more=False)
+    return ThreadPage(tuple(found), last, more=False)
